@@ -1,0 +1,127 @@
+"""The archive: a store of articles you can add to, list, delete and ask questions of.
+
+ask(): question (+ history, as-of date) → standalone question → retrieve → answer → citation.
+The HTTP API and the command line are thin layers over this class.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from qa.answer import candidate_sentences, extract, _weights
+from qa.articles import Draft
+from qa.embeddings import Embedder, EmbeddingCache
+from qa.ingest import IngestReport, Ingestor, article_from_stored
+from qa.models import Answer, Article, Citation, Filters, Turn
+from qa.question import analyse
+from qa.retrieval import HybridRetriever, idf
+from qa.rewrite import ABSTAINED, standalone
+from qa.settings import Settings
+from vectorstore import FaissStore, PassageFilter, PassageStore
+
+ABSTENTION = ABSTAINED + "."
+
+
+class Archive:
+    def __init__(self, settings: Settings, store: PassageStore | None = None,
+                 embedder: Embedder | None = None):
+        self.settings = settings
+        data = Path(settings.data_dir)
+        data.mkdir(parents=True, exist_ok=True)
+        self.embedder = embedder or Embedder(
+            settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
+            settings.embedding_batch_size,
+        )
+        self.store = store or FaissStore(data / "index", self.embedder.dim)
+        self.ingestor = Ingestor(self.store, self.embedder, settings.reference_date(),
+                                 settings.passage_chars, settings.passage_overlap_sentences)
+
+    # --- articles -----------------------------------------------------------------
+    def ingest_paths(self, paths: list[Path], progress: bool = False) -> IngestReport:
+        return self.ingestor.ingest_paths(paths, progress=progress)
+
+    def ingest_drafts(self, drafts: list[Draft], progress: bool = False) -> IngestReport:
+        return self.ingestor.ingest_drafts(drafts, progress=progress, total=len(drafts))
+
+    def ensure_seeded(self, progress: bool = True) -> IngestReport | None:
+        """On first run (an empty store), ingest the seed articles."""
+        if self.store.count_articles() > 0 or not Path(self.settings.seeds_dir).is_dir():
+            return None
+        return self.ingest_paths([Path(self.settings.seeds_dir)], progress=progress)
+
+    def get(self, doc_id: str) -> Article | None:
+        stored = self.store.get_article(doc_id)
+        return article_from_stored(stored) if stored else None
+
+    def list(self, offset: int = 0, limit: int = 50) -> tuple[list[Article], int]:
+        return ([article_from_stored(a) for a in self.store.list_articles(offset, limit)],
+                self.store.count_articles())
+
+    def delete(self, doc_id: str) -> bool:
+        return self.store.delete(doc_id)
+
+    # --- questions ----------------------------------------------------------------
+    def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
+            filters: Filters | None = None, top_k: int | None = None) -> Answer:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        reference = as_of or self.settings.reference_date()
+        query = standalone(question, history or [], reference)
+        t1 = time.perf_counter()
+        timings["rewrite"] = (t1 - t0) * 1000
+
+        info = analyse(query, reference)
+        flt = self._filter(filters, as_of, info.time)
+        retriever = HybridRetriever(
+            store=self.store, embedder=self.embedder, k=top_k or self.settings.top_k,
+            candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
+            passage_filter=flt, time_range=info.time,
+        )
+        passages = retriever.search(query)
+        t2 = time.perf_counter()
+        timings["retrieve"] = (t2 - t1) * 1000
+
+        articles = self.store.get_articles(list({p.doc_id for p in passages})) if passages else {}
+        total = max(self.store.count_passages(), 1)
+        idfs = {t.text.lower(): idf(self.store, t.text.lower(), total) for t in info.terms}
+        sentences = candidate_sentences(info, passages, {k: a.text for k, a in articles.items()}, idfs)
+        found = extract(info, sentences, _weights(info, idfs))
+        confidence = round(min(max(found.score, 0.0), 1.0), 3) if found else 0.0
+        t3 = time.perf_counter()
+        timings["answer"] = (t3 - t2) * 1000
+        timings["total"] = (t3 - t0) * 1000
+        timings = {k: round(v, 1) for k, v in timings.items()}
+
+        if found is None or confidence < self.settings.abstain_below:
+            return Answer(answer=ABSTENTION, abstained=True, confidence=confidence,
+                          standalone_question=query, citations=[], timings_ms=timings)
+        art = article_from_stored(articles[found.sentence.passage.doc_id])
+        sent = found.sentence
+        citation = Citation(
+            n=1, doc_id=art.id, title=art.title, source=art.source, url=art.url,
+            published=art.published.value if art.published else None,
+            published_inferred=bool(art.published and art.published.inferred),
+            quote=sent.text, start=sent.span.start, end=sent.span.end,
+        )
+        return Answer(answer=f"{found.text} [1]", abstained=False, confidence=confidence,
+                      standalone_question=query, citations=[citation], timings_ms=timings)
+
+    def _filter(self, filters: Filters | None, as_of: date | None, time_range) -> PassageFilter:
+        f = filters or Filters()
+        flt = PassageFilter(published_from=f.published_from, published_to=f.published_to,
+                            sources=tuple(f.sources), doc_ids=tuple(f.doc_ids))
+        if as_of is not None:
+            # Articles known to be published after as_of are dropped; undated ones stay.
+            to = min(as_of, flt.published_to) if flt.published_to else as_of
+            flt = replace(flt, published_to=to)
+        if time_range is not None:
+            # Articles known to be older than the question's time can't report it. Later
+            # ones stay, but only their sentences that state the time may answer.
+            start = max(time_range.start, flt.published_from) if flt.published_from else time_range.start
+            flt = replace(flt, published_from=start)
+        return flt
+
+    def close(self) -> None:
+        self.store.close()

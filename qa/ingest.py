@@ -1,0 +1,221 @@
+"""Ingest: file → Draft → Article + passages → embeddings → store.
+
+An article whose content hash the store already holds is skipped before any work is
+done; a changed one replaces the old version; the embedding cache means a passage's
+text is never embedded twice, even across re-ingests and data folders' rebuilds.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from tqdm import tqdm
+
+from qa import nlp
+from qa.articles import ArticleError, Draft, files_under, read_path
+from qa.boilerplate import boilerplate_spans
+from qa.embeddings import Embedder
+from qa.metadata import headline, inferred_date, made_title, source_of, stated_date
+from qa.models import Article, Passage, PublishedDate
+from qa.passages import make_passages
+from vectorstore import PassageStore, StoredArticle, StoredPassage, UpsertOutcome
+
+# Bump when passage-making or metadata rules change, so re-ingest rebuilds old articles.
+PIPELINE_VERSION = "1"
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # one line each: "name: why"
+    passages: int = 0
+
+    def merge(self, other: "IngestReport") -> None:
+        for name in ("added", "replaced", "unchanged", "failed"):
+            getattr(self, name).extend(getattr(other, name))
+        self.passages += other.passages
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.replaced)} replaced, "
+            f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; "
+            f"{self.passages} passages embedded"
+        )
+
+
+@dataclass
+class Prepared:
+    article: Article
+    passages: list[Passage]
+
+
+def content_hash(draft: Draft, passage_chars: int, overlap: int) -> str:
+    payload = json.dumps(
+        [PIPELINE_VERSION, passage_chars, overlap, draft.text, draft.title, draft.source,
+         draft.url, draft.published],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def prepare(draft: Draft, doc, today: date, passage_chars: int, overlap: int) -> Prepared:
+    """A parsed draft → its Article (title, source, date settled) and its passages."""
+    text = draft.text
+    skip = list(draft.skip)
+    title, title_inferred = draft.title, False
+    head = headline(text, skip)
+    if head:
+        skip.append((head[1], head[2]))
+        if title is None:
+            title = head[0]
+    skip += boilerplate_spans(text, extra_lines=(title,) if title else ())
+    skip.sort()
+    story_start = max((e for s, e in skip if s <= 0 or text[:s].strip() == ""), default=0)
+    published: PublishedDate | None = stated_date(draft) or inferred_date(doc, skip, today)
+    passages = make_passages(draft.id, doc, skip, passage_chars, overlap)
+    if not passages:
+        raise ArticleError(f"{draft.id}: no article text left after removing boilerplate")
+    if title is None:
+        first = passages[0].sentences[0]
+        title, title_inferred = made_title(text[first.start: first.end]), True
+    article = Article(
+        id=draft.id,
+        title=title,
+        title_inferred=title_inferred,
+        source=draft.source or source_of(text, story_start),
+        url=draft.url,
+        published=published,
+        text=text,
+    )
+    return Prepared(article, passages)
+
+
+def embedding_text(article: Article, passage: Passage) -> str:
+    """What is embedded: a stated headline gives a passage its topic; a made one adds nothing."""
+    if article.title_inferred:
+        return passage.text
+    return f"{article.title}\n{passage.text}"
+
+
+def to_stored(prepared: Prepared, digest: str) -> tuple[StoredArticle, list[StoredPassage]]:
+    a = prepared.article
+    stored = StoredArticle(
+        doc_id=a.id,
+        text=a.text,
+        content_hash=digest,
+        title=a.title,
+        source=a.source,
+        url=a.url,
+        published_start=a.published.start if a.published else None,
+        published_end=a.published.end if a.published else None,
+        metadata={
+            "title_inferred": a.title_inferred,
+            "published": a.published.model_dump(mode="json") if a.published else None,
+        },
+    )
+    passages = [
+        StoredPassage(
+            doc_id=a.id,
+            ordinal=p.ordinal,
+            start=p.start,
+            end=p.end,
+            text=p.text,
+            metadata={
+                "sentences": [[s.start, s.end] for s in p.sentences],
+                "entities": [[e.start, e.end, e.label] for e in p.entities],
+            },
+        )
+        for p in prepared.passages
+    ]
+    return stored, passages
+
+
+def article_from_stored(stored: StoredArticle) -> Article:
+    pub = stored.metadata.get("published")
+    return Article(
+        id=stored.doc_id,
+        title=stored.title,
+        title_inferred=bool(stored.metadata.get("title_inferred")),
+        source=stored.source,
+        url=stored.url,
+        published=PublishedDate.model_validate(pub) if pub else None,
+        text=stored.text,
+    )
+
+
+class Ingestor:
+    def __init__(self, store: PassageStore, embedder: Embedder, today: date,
+                 passage_chars: int = 800, overlap: int = 1, batch: int = 64):
+        self.store = store
+        self.embedder = embedder
+        self.today = today
+        self.passage_chars = passage_chars
+        self.overlap = overlap
+        self.batch = batch
+
+    def ingest_drafts(self, drafts: Iterable[Draft], progress: bool = False,
+                      total: int | None = None) -> IngestReport:
+        report = IngestReport()
+        bar = tqdm(total=total, unit="article", disable=not progress, desc="ingest")
+        pending: list[tuple[Draft, str]] = []
+        for draft in drafts:
+            digest = content_hash(draft, self.passage_chars, self.overlap)
+            if self.store.content_hash(draft.id) == digest:
+                report.unchanged.append(draft.id)
+                bar.update(1)
+                continue
+            pending.append((draft, digest))
+            if len(pending) >= self.batch:
+                report.merge(self._ingest_batch(pending, bar))
+                pending = []
+        if pending:
+            report.merge(self._ingest_batch(pending, bar))
+        bar.close()
+        return report
+
+    def _ingest_batch(self, pending: Sequence[tuple[Draft, str]], bar: tqdm) -> IngestReport:
+        report = IngestReport()
+        ready: list[tuple[Prepared, str]] = []
+        docs = nlp.ingest().pipe(d.text for d, _ in pending)
+        for (draft, digest), doc in zip(pending, docs):
+            try:
+                ready.append((prepare(draft, doc, self.today, self.passage_chars, self.overlap), digest))
+            except ArticleError as exc:
+                report.failed.append(str(exc))
+                bar.update(1)
+        texts = [embedding_text(p.article, psg) for p, _ in ready for psg in p.passages]
+        vectors = self.embedder.embed(texts)
+        items, offset = [], 0
+        for prepared, digest in ready:
+            n = len(prepared.passages)
+            stored, passages = to_stored(prepared, digest)
+            items.append((stored, passages, vectors[offset: offset + n]))
+            offset += n
+        outcomes = self.store.upsert_many(items)
+        for (prepared, _), outcome in zip(ready, outcomes):
+            name = {UpsertOutcome.ADDED: report.added, UpsertOutcome.REPLACED: report.replaced,
+                    UpsertOutcome.UNCHANGED: report.unchanged}[outcome]
+            name.append(prepared.article.id)
+            if outcome != UpsertOutcome.UNCHANGED:
+                report.passages += len(prepared.passages)
+            bar.update(1)
+        return report
+
+    def ingest_paths(self, paths: list[Path], progress: bool = False) -> IngestReport:
+        """Files and folders; a file that can't be read is reported, the others go in."""
+        report = IngestReport()
+        drafts: list[Draft] = []
+        for path in files_under(paths):
+            try:
+                drafts.extend(read_path(path))
+            except ArticleError as exc:
+                report.failed.append(str(exc))
+        report.merge(self.ingest_drafts(drafts, progress=progress, total=len(drafts)))
+        return report
+

