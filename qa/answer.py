@@ -188,6 +188,8 @@ def _entity_answer(info: QuestionInfo, sentences: list[Sentence], weights: dict[
                 continue
             prox = _proximity(sent, ent.start, ent.end, weights)
             score = sent.score * (0.55 + 0.45 * prox)
+            if info.wh in ("who", "whom") and ent.label != "PERSON":
+                score *= 0.85  # "who" asks for a person first, an organisation second
             if best is None or score > best.score:
                 start, end = ent.start, ent.end
                 if info.is_list:

@@ -6,7 +6,7 @@ The HTTP API and the command line are thin layers over this class.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +22,14 @@ from qa.settings import Settings
 from vectorstore import FaissStore, PassageFilter, PassageStore
 
 ABSTENTION = ABSTAINED + "."
+
+
+@dataclass
+class Trace:
+    retrieved: list[str]  # article ids in rank order
+    candidate: str | None  # the answer before the abstention threshold
+    candidate_doc: str | None
+    time_range: tuple[date, date] | None
 
 
 class Archive:
@@ -65,6 +73,12 @@ class Archive:
     # --- questions ----------------------------------------------------------------
     def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
             filters: Filters | None = None, top_k: int | None = None) -> Answer:
+        return self.ask_traced(question, history, as_of, filters, top_k)[0]
+
+    def ask_traced(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
+                   filters: Filters | None = None, top_k: int | None = None) -> tuple[Answer, Trace]:
+        """ask(), plus what an evaluation needs: the retrieved articles in rank order and the
+        answer that was found before the abstention threshold was applied."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         reference = as_of or self.settings.reference_date()
@@ -94,9 +108,13 @@ class Archive:
         timings["total"] = (t3 - t0) * 1000
         timings = {k: round(v, 1) for k, v in timings.items()}
 
+        trace = Trace(retrieved=list(dict.fromkeys(p.doc_id for p in passages)),
+                      candidate=found.text if found else None,
+                      candidate_doc=found.sentence.passage.doc_id if found else None,
+                      time_range=(info.time.start, info.time.end) if info.time else None)
         if found is None or confidence < self.settings.abstain_below:
             return Answer(answer=ABSTENTION, abstained=True, confidence=confidence,
-                          standalone_question=query, citations=[], timings_ms=timings)
+                          standalone_question=query, citations=[], timings_ms=timings), trace
         art = article_from_stored(articles[found.sentence.passage.doc_id])
         sent = found.sentence
         citation = Citation(
@@ -106,7 +124,7 @@ class Archive:
             quote=sent.text, start=sent.span.start, end=sent.span.end,
         )
         return Answer(answer=f"{found.text} [1]", abstained=False, confidence=confidence,
-                      standalone_question=query, citations=[citation], timings_ms=timings)
+                      standalone_question=query, citations=[citation], timings_ms=timings), trace
 
     def _filter(self, filters: Filters | None, as_of: date | None, time_range) -> PassageFilter:
         f = filters or Filters()

@@ -17,6 +17,8 @@ from langchain_core.embeddings import Embeddings
 # Models load from installed packages or local folders only: never from a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def model_path(name: str) -> Path:

@@ -57,16 +57,19 @@ DURATION = frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})
 AGE = frozenset({"DATE", "CARDINAL"})
 
 
+DEMONYM_SUFFIXES = {"i", "n", "an", "ian", "ese", "ish"}
+
+
 def stem(word: str) -> str:
     return _STEMMER.stemWord(_POSSESSIVE.sub("", word.lower().replace("’", "'")))
 
 
 def stems_match(a: str, b: str) -> bool:
-    """Same stem, or one a prefix of the other when both are long enough (Iraq/Iraqi)."""
+    """Same stem, or a name and its demonym (Iraq/Iraqi, Iran/Iranian)."""
     if a == b:
         return True
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 3
+    return len(short) >= 4 and long_.startswith(short) and long_[len(short):] in DEMONYM_SUFFIXES
 
 
 def tokens(text: str, offset: int = 0) -> list[tuple[str, int, int]]:

@@ -1,0 +1,209 @@
+"""The HTTP API: a thin layer over qa.Archive."""
+from __future__ import annotations
+
+import threading
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from starlette.concurrency import run_in_threadpool
+
+from qa.archive import Archive
+from qa.articles import SUPPORTED, ArticleError, Draft, from_bytes, from_record
+from qa.models import Answer, Article, Filters, PublishedDate, Turn
+from qa.settings import Settings, get_settings
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    history: list[Turn] = Field(default_factory=list, max_length=50)
+    as_of: date | None = None
+    filters: Filters | None = None
+    top_k: int = Field(5, ge=1, le=20)
+
+    @field_validator("question")
+    @classmethod
+    def not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the question is empty")
+        return v
+
+
+class DocumentIn(BaseModel):
+    id: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1)
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    title_inferred: bool
+    source: str | None
+    url: str | None
+    published: PublishedDate | None
+    chars: int
+
+
+class DocumentList(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[DocumentSummary]
+
+
+class IngestResult(BaseModel):
+    added: list[str]
+    replaced: list[str]
+    unchanged: list[str]
+    passages: int
+
+
+def summary(a: Article) -> DocumentSummary:
+    return DocumentSummary(id=a.id, title=a.title, title_inferred=a.title_inferred, source=a.source,
+                           url=a.url, published=a.published, chars=len(a.text))
+
+
+def get_archive(request: Request) -> Archive:
+    if not request.app.state.ready.is_set():
+        raise HTTPException(503, "the index is still being built")
+    return request.app.state.byline["archive"]
+
+
+ArchiveDep = Annotated[Archive, Depends(get_archive)]
+
+
+def create_app(settings: Settings | None = None, archive: Archive | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    state: dict[str, Any] = {"archive": archive}
+    ready = threading.Event()
+    write_lock = threading.Lock()
+
+    def start() -> None:
+        if state["archive"] is None:
+            state["archive"] = Archive(settings)
+        state["archive"].ensure_seeded(progress=True)
+        ready.set()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await run_in_threadpool(start)
+        yield
+        if archive is None and state["archive"] is not None:
+            state["archive"].close()
+
+    app = FastAPI(title="Byline", version="0.1.0", lifespan=lifespan,
+                  description="Questions over news articles, answered with citations.")
+
+    app.state.byline = state
+    app.state.ready = ready
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            msg = err.get("msg", "invalid").removeprefix("Value error, ")
+            problems.append(f"{where}: {msg}" if where else msg)
+        return JSONResponse(status_code=422, content={"detail": "; ".join(problems)})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Never a traceback to the client; the server log has it.
+        import logging
+
+        logging.getLogger("byline").exception("unhandled error on %s", request.url.path)
+        return JSONResponse(status_code=500, content={"detail": "internal error: see the server log"})
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        if not ready.is_set():
+            return JSONResponse(status_code=503, content={"status": "starting"})
+        a: Archive = state["archive"]
+        return JSONResponse({"status": "ready", "articles": a.store.count_articles(),
+                             "passages": a.store.count_passages()})
+
+    @app.post("/ask", response_model=Answer)
+    def ask(body: AskRequest, archive: ArchiveDep) -> Answer:
+        return archive.ask(body.question, body.history, body.as_of, body.filters, body.top_k)
+
+    @app.get("/documents", response_model=DocumentList)
+    def list_documents(archive: ArchiveDep, offset: int = Query(0, ge=0),
+                       limit: int = Query(50, ge=1, le=500)) -> DocumentList:
+        items, total = archive.list(offset, limit)
+        return DocumentList(total=total, offset=offset, limit=limit, items=[summary(a) for a in items])
+
+    @app.get("/documents/{doc_id}", response_model=Article)
+    def get_document(doc_id: str, archive: ArchiveDep) -> Article:
+        article = archive.get(doc_id)
+        if article is None:
+            raise HTTPException(404, f"no document with id {doc_id!r}")
+        return article
+
+    @app.delete("/documents/{doc_id}")
+    def delete_document(doc_id: str, archive: ArchiveDep) -> dict:
+        with write_lock:
+            if not archive.delete(doc_id):
+                raise HTTPException(404, f"no document with id {doc_id!r}")
+        return {"deleted": doc_id}
+
+    def ingest(archive: Archive, drafts: list[Draft]) -> IngestResult:
+        with write_lock:
+            report = archive.ingest_drafts(drafts)
+        if report.failed:
+            raise HTTPException(422, "; ".join(report.failed))
+        return IngestResult(added=report.added, replaced=report.replaced,
+                            unchanged=report.unchanged, passages=report.passages)
+
+    @app.post("/documents", response_model=IngestResult, status_code=201)
+    async def add_documents(request: Request, archive: ArchiveDep) -> IngestResult:
+        """JSON ({id, text, title?, source?, url?, published?}) or a multipart upload of files
+        (.txt, .md, .html, .jsonl) in the field 'files'."""
+        length = int(request.headers.get("content-length") or 0)
+        if length > settings.max_upload_bytes:
+            raise HTTPException(413, f"upload too large: {length} bytes (limit {settings.max_upload_bytes})")
+        ctype = request.headers.get("content-type", "")
+        drafts: list[Draft] = []
+        try:
+            if ctype.startswith("application/json"):
+                body = await request.body()
+                if len(body) > settings.max_upload_bytes:
+                    raise HTTPException(413, f"upload too large (limit {settings.max_upload_bytes} bytes)")
+                try:
+                    payload = DocumentIn.model_validate_json(body)
+                except ValidationError as exc:
+                    problems = "; ".join(
+                        f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+                    raise HTTPException(422, f"bad document: {problems}") from None
+                drafts.append(from_record(payload.model_dump(), "document"))
+            elif ctype.startswith("multipart/form-data"):
+                form = await request.form()
+                files = [f for f in form.getlist("files") + form.getlist("file") if hasattr(f, "read")]
+                if not files:
+                    raise HTTPException(422, "no file in the upload: send them in the field 'files'")
+                for f in files:
+                    data = await f.read()
+                    if len(data) > settings.max_upload_bytes:
+                        raise HTTPException(413, f"{f.filename}: too large (limit {settings.max_upload_bytes} bytes)")
+                    name = f.filename or "upload.txt"
+                    if not name.lower().endswith(SUPPORTED):
+                        raise HTTPException(415, f"{name}: unsupported file type (use {', '.join(SUPPORTED)})")
+                    drafts.extend(from_bytes(name, data))
+            else:
+                raise HTTPException(415, "send application/json or multipart/form-data")
+        except ArticleError as exc:
+            raise HTTPException(422, str(exc)) from None
+        return await run_in_threadpool(ingest, archive, drafts)
+
+    return app

@@ -1,0 +1,201 @@
+"""The `byline` command: a thin layer over qa.Archive. Errors are one line and a non-zero exit."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(help="Byline: questions over news articles, answered with citations.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+docs_app = typer.Typer(help="List, show and delete stored articles.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"byline: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _archive():
+    from qa.archive import Archive
+    from qa.settings import get_settings
+    from vectorstore import StoreError
+
+    try:
+        return Archive(get_settings())
+    except (StoreError, ValueError) as exc:
+        fail(str(exc))
+
+
+def _date(value: Optional[str], name: str) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name}: expected a date as YYYY-MM-DD, got {value!r}", 2)
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl) or folders.")]):
+    """Add articles; unchanged ones are skipped, changed ones replaced."""
+    from qa.articles import ArticleError
+
+    archive = _archive()
+    try:
+        report = archive.ingest_paths(list(paths), progress=sys.stderr.isatty())
+    except ArticleError as exc:
+        fail(str(exc))
+    for line in report.failed:
+        typer.echo(f"byline: skipped {line}", err=True)
+    typer.echo(report.summary())
+    if report.failed and not (report.added or report.replaced or report.unchanged):
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Ignore articles published after this date (YYYY-MM-DD).")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="Passages to read.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full answer object as JSON.")] = False,
+):
+    """Ask a question; the answer cites its article, passage and sentence."""
+    if not question.strip() or len(question) > 2000:
+        fail("the question must be 1-2000 characters", 2)
+    when = _date(as_of, "--as-of")
+    archive = _archive()
+    archive.ensure_seeded(progress=sys.stderr.isatty())
+    answer = archive.ask(question, as_of=when, top_k=top_k)
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    typer.echo(answer.answer)
+    for c in answer.citations:
+        when_s = c.published or "date unknown"
+        if c.published and c.published_inferred:
+            when_s += " (inferred)"
+        typer.echo(f"[{c.n}] {c.title} — {c.source or 'source unknown'}, {when_s} ({c.doc_id}, chars {c.start}-{c.end})")
+        typer.echo(f"    “{c.quote}”")
+
+
+@docs_app.command("list")
+def docs_list(
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """List stored articles with their metadata."""
+    items, total = _archive().list(offset, limit)
+    if as_json:
+        typer.echo(json.dumps({"total": total, "items": [
+            {"id": a.id, "title": a.title, "source": a.source,
+             "published": a.published.value if a.published else None} for a in items]}, indent=2))
+        return
+    for a in items:
+        pub = (a.published.value + (" (inferred)" if a.published.inferred else "")) if a.published else "unknown"
+        typer.echo(f"{a.id}\t{pub}\t{a.source or '-'}\t{a.title}")
+    typer.echo(f"{total} articles", err=True)
+
+
+@docs_app.command("show")
+def docs_show(doc_id: str, as_json: Annotated[bool, typer.Option("--json")] = False):
+    """Show one article: metadata and text."""
+    article = _archive().get(doc_id)
+    if article is None:
+        fail(f"no document with id {doc_id!r}")
+    if as_json:
+        typer.echo(article.model_dump_json(indent=2))
+        return
+    p = article.published
+    typer.echo(f"id: {article.id}\ntitle: {article.title}{' (made from the first sentence)' if article.title_inferred else ''}")
+    typer.echo(f"source: {article.source or 'unknown'}\nurl: {article.url or '-'}")
+    typer.echo(f"published: {p.value + (' (inferred: ' + (p.evidence or '') + ')' if p.inferred else '') if p else 'unknown'}\n")
+    typer.echo(article.text)
+
+
+@docs_app.command("delete")
+def docs_delete(doc_id: str):
+    """Delete an article and its passages."""
+    if not _archive().delete(doc_id):
+        fail(f"no document with id {doc_id!r}")
+    typer.echo(f"deleted {doc_id}")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Default: BYLINE_HOST or 127.0.0.1.")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Default: BYLINE_PORT or 8000.")] = None,
+):
+    """Serve the HTTP API (docs at /docs); builds the index from the seeds on first run."""
+    import uvicorn
+
+    from qa.settings import get_settings
+
+    s = get_settings()
+    uvicorn.run("api.app:create_app", factory=True, host=host or s.host, port=port or s.port,
+                log_level="info")
+
+
+@app.command("eval")
+def run_eval(
+    corpus: Annotated[Optional[Path], typer.Option(help="A folder of articles or a corpus.jsonl. Default: the seeds.")] = None,
+    questions: Annotated[Optional[Path], typer.Option(help="Questions JSONL. Default: eval/seed_questions.jsonl.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Report folder. Default: eval/out/<corpus>-<time>.")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N questions.")] = None,
+):
+    """Score answers, citations, retrieval and abstentions; write report.json and report.md."""
+    from qa import evaluation
+    from qa.settings import get_settings
+
+    s = get_settings()
+    corpus = corpus or Path(s.seeds_dir)
+    questions = questions or Path(__file__).resolve().parent.parent / "eval" / "seed_questions.jsonl"
+    for p, what in ((corpus, "--corpus"), (questions, "--questions")):
+        if not p.exists():
+            fail(f"{what}: {p} does not exist", 2)
+    out = out or Path("eval/out") / f"{corpus.stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    try:
+        result = evaluation.evaluate(s, corpus, questions, limit=limit, progress=sys.stderr.isatty())
+    except (ValueError, evaluation.ArticleError) as exc:
+        fail(str(exc))
+    j, m = evaluation.write_report(result, out)
+    o = result["overall"]
+    typer.echo(
+        f"EM {o['exact_match']}  F1 {o['f1']}  contained {o['answer_contained']}  "
+        f"citation acc. {o['citation_accuracy']}  recall@k {o['retrieval_recall_at_k']}  MRR {o['mrr']}  "
+        f"abstention acc. {o['abstention_accuracy_unanswerable']}  wrong-year {o['wrong_year_answers']}  "
+        f"p50 {result['latency_ms']['total']['p50']} ms"
+    )
+    typer.echo(f"report: {m} (and {j.name})")
+
+
+def main() -> None:
+    # Typer vendors its own click; its exceptions are matched by what they carry.
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("byline: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if not hasattr(exc, "format_message"):
+            raise
+        if type(exc).__name__ == "Abort":
+            typer.echo("byline: aborted", err=True)
+            sys.exit(130)
+        # One line, not click's usage box: say what was wrong and where help is.
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        typer.echo(f"byline: {exc.format_message()}{hint}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+
+
+if __name__ == "__main__":
+    main()

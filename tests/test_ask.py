@@ -1,0 +1,93 @@
+"""The real pipeline on the real seeds: time, citations, follow-ups, abstention, filters."""
+from datetime import date
+
+from qa.models import Filters, Turn
+
+
+def test_who_invited_zarif_in_2025_is_al_hakim(archive):
+    a = archive.ask("Who invited Zarif to Baghdad in 2025?")
+    assert not a.abstained
+    assert "al-Hakim" in a.answer and "Barzani" not in a.answer
+    c = a.citations[0]
+    assert c.doc_id == "001_5636c687975dd817" and c.published == "2025-02-07"
+    assert a.answer.endswith("[1]")
+
+
+def test_2020_gives_barzani(archive):
+    a = archive.ask("Who invited Zarif to Irbil in 2020?")
+    assert "Nechirvan Barzani" in a.answer
+    assert a.citations[0].doc_id == "000_a2e96b1a236249f5"
+    assert a.citations[0].published_inferred is True
+
+
+def test_every_citation_quotes_the_text_at_its_offsets(archive):
+    for q in ["Who heads UNAMI?", "When was Qassem Soleimani assassinated?",
+              "How many U.S. service members were diagnosed with traumatic brain injury?"]:
+        a = archive.ask(q)
+        for c in a.citations:
+            text = archive.get(c.doc_id).text
+            assert text[c.start:c.end] == c.quote
+            assert a.answer.replace(" [1]", "") in c.quote  # the answer is in the cited sentence
+
+
+def test_as_of_drops_later_articles(archive):
+    a = archive.ask("Who invited Zarif to Baghdad?", as_of=date(2021, 1, 1))
+    assert all(c.doc_id != "001_5636c687975dd817" for c in a.citations)
+
+
+def test_no_answer_from_an_article_of_the_wrong_year(archive):
+    a = archive.ask("Who invited Zarif to Baghdad in 2023?")
+    for c in a.citations:
+        assert c.published is None or c.published.startswith("2023")
+
+
+def test_unanswerable_abstains(archive):
+    for q in ["What is the population of Baghdad?", "Who is the president of France?",
+              "What did Zarif eat at dinner in Baghdad?"]:
+        a = archive.ask(q)
+        assert a.abstained, (q, a.answer)
+        assert a.citations == [] and "couldn't find" in a.answer
+
+
+def test_follow_up_pronoun_resolves_to_the_previous_answer(archive):
+    history = [Turn(role="user", content="Who invited Zarif to Baghdad in 2025?"),
+               Turn(role="assistant", content="Seyyed Ammar al-Hakim [1]")]
+    a = archive.ask("What movement does he lead?", history=history)
+    assert "al-Hakim" in a.standalone_question
+    assert "National Wisdom Movement" in a.answer
+
+
+def test_elliptical_follow_up_reuses_the_previous_question(archive):
+    history = [Turn(role="user", content="Who invited Zarif to Baghdad in 2025?"),
+               Turn(role="assistant", content="Seyyed Ammar al-Hakim [1]")]
+    a = archive.ask("And in 2020?", history=history)
+    assert a.standalone_question == "Who invited Zarif to Baghdad in 2020?"
+
+
+def test_filters_restrict_the_articles(archive):
+    only = Filters(doc_ids=["003_9635e7a99c58f50c"])
+    a = archive.ask("Who held a joint press conference with Baqeri?", filters=only)
+    assert all(c.doc_id == "003_9635e7a99c58f50c" for c in a.citations)
+    by_source = Filters(sources=["Tasnim"])
+    a = archive.ask("Who invited Zarif to Irbil?", filters=by_source)
+    assert all(c.source == "Tasnim" for c in a.citations)
+
+
+def test_timings_are_reported(archive):
+    a = archive.ask("Who is the head of the Islamic Shura Council?")
+    assert set(a.timings_ms) == {"rewrite", "retrieve", "answer", "total"}
+
+
+def test_reingest_unchanged_is_a_noop_and_changed_replaces(fresh_archive, tmp_path):
+    f = tmp_path / "note.txt"
+    f.write_text("Harbour News\n\nThe port of Basra reopened on Monday after a storm, officials said.\n")
+    first = fresh_archive.ingest_paths([f])
+    assert first.added == ["note"]
+    again = fresh_archive.ingest_paths([f])
+    assert again.unchanged == ["note"] and again.passages == 0
+    f.write_text("The port of Umm Qasr reopened on Friday after repairs, officials said.\n")
+    changed = fresh_archive.ingest_paths([f])
+    assert changed.replaced == ["note"]
+    assert "Umm Qasr" in fresh_archive.get("note").text
+    assert fresh_archive.store.count_articles() == 1
+    assert fresh_archive.delete("note") and fresh_archive.get("note") is None

@@ -1,0 +1,41 @@
+from datetime import date
+
+import pytest
+
+from qa.dates import parse_absolute, question_time
+
+REF = date(2026, 11, 22)
+
+
+@pytest.mark.parametrize("question, start, end", [
+    ("Who invited Zarif to Baghdad in 2025?", date(2025, 1, 1), date(2025, 12, 31)),
+    ("What happened in February 2025?", date(2025, 2, 1), date(2025, 2, 28)),
+    ("Who met Shamkhani on May 8, 2020?", date(2020, 5, 8), date(2020, 5, 8)),
+    ("What did Iran say last year?", date(2025, 1, 1), date(2025, 12, 31)),
+    ("What did Iran say this month?", date(2026, 11, 1), date(2026, 11, 30)),
+    ("Which deals were signed between 2019 and 2021?", date(2019, 1, 1), date(2021, 12, 31)),
+])
+def test_question_time(question, start, end):
+    r = question_time(question, REF)
+    assert (r.start, r.end) == (start, end)
+
+
+def test_relative_time_uses_the_reference_date():
+    r = question_time("Who visited Iraq last year?", date(2021, 3, 1))
+    assert (r.start, r.end) == (date(2020, 1, 1), date(2020, 12, 31))
+
+
+def test_no_time():
+    assert question_time("Who heads UNAMI?", REF) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("January 3, 2020", (date(2020, 1, 3), "day")),
+    ("September 2024", (date(2024, 9, 1), "month")),
+    ("2015", (date(2015, 1, 1), "year")),
+    ("2025-02-07", (date(2025, 2, 7), "day")),
+    ("Tuesday", None),
+    ("2019-2020", None),
+])
+def test_parse_absolute(text, expected):
+    assert parse_absolute(text) == expected
