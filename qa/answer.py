@@ -156,6 +156,7 @@ def _extend_list(sentence: Sentence, ent: Span, pool: list[Span], text: str) -> 
 
 def _joins(gap: str) -> bool:
     """Only commas, 'and' and titles between two entities: they form one list."""
+    gap = re.sub(r"\s+", " ", gap)  # news text is full of non-breaking spaces
     words = re.findall(r"[\w.'’-]+", gap)
     rest = [w for w in words if w.lower() not in ("and", "or", "&") and
             (w.lower() in TITLE_WORDS or w[:1].isupper())]

@@ -93,7 +93,10 @@ class Archive:
             candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
             passage_filter=flt, time_range=info.time,
         )
-        passages = retriever.search(query)
+        # The time is applied by the filter; left in the query, "2020" would match any passage
+        # that merely mentions the year.
+        search_text = query.replace(info.time.phrase, " ") if info.time and info.time.phrase else query
+        passages = retriever.search(search_text)
         t2 = time.perf_counter()
         timings["retrieve"] = (t2 - t1) * 1000
 
