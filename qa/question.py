@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
+import lemminflect
 import snowballstemmer
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
@@ -12,7 +15,7 @@ from spacy.tokens import Doc
 from qa import nlp
 from qa.dates import DateRange, question_time
 
-_STEMMER = snowballstemmer.stemmer("english")
+_LOCAL = threading.local()  # a snowball stemmer keeps state while it works: one per thread
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
 _POSSESSIVE = re.compile(r"['’]s$")
 
@@ -44,6 +47,10 @@ PLACE_NOUNS = {
 TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "week"}
 NUMBER_NOUNS = {"number", "amount", "percentage", "percent", "share", "sum", "price", "cost",
                 "figure", "total", "count", "age"}
+# "At what price", "what percentage": the amount is of one kind; a bare count ("three") is not it.
+MONEY_NOUNS = {"price", "cost", "fee", "fine", "salary", "budget", "funding", "sum", "bill", "fare",
+               "wage", "tariff", "bail", "reward", "valuation", "revenue", "profit", "loss"}
+PERCENT_NOUNS = {"percentage", "percent", "rate", "share", "proportion"}
 TITLE_NOUNS = {"position", "title", "role", "job", "post", "office", "rank"}
 
 PERSON = frozenset({"PERSON"})
@@ -55,13 +62,19 @@ NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 MONEY = frozenset({"MONEY", "CARDINAL", "QUANTITY"})
 DURATION = frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})
 AGE = frozenset({"DATE", "CARDINAL"})
+MONEY_ONLY = frozenset({"MONEY"})
+PERCENT_ONLY = frozenset({"PERCENT"})
 
 
 DEMONYM_SUFFIXES = {"i", "n", "an", "ian", "ese", "ish"}
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _STEMMER.stemWord(_POSSESSIVE.sub("", word.lower().replace("’", "'")))
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        stemmer = _LOCAL.stemmer = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(_POSSESSIVE.sub("", word.lower().replace("’", "'")))
 
 
 def stems_match(a: str, b: str) -> bool:
@@ -70,6 +83,19 @@ def stems_match(a: str, b: str) -> bool:
         return True
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     return len(short) >= 4 and long_.startswith(short) and long_[len(short):] in DEMONYM_SUFFIXES
+
+
+@lru_cache(maxsize=4096)
+def word_forms(word: str) -> frozenset[str]:
+    """Stems of a word's inflections: irregular ones too ("meet" → met), which a stemmer misses."""
+    out = {stem(word)}
+    if word[:1].isupper() or not word.isalpha():
+        return frozenset(out)  # names don't inflect
+    for lemmas in lemminflect.getAllLemmas(word.lower()).values():
+        for lemma in lemmas:
+            for forms in lemminflect.getAllInflections(lemma).values():
+                out.update(stem(f) for f in forms)
+    return frozenset(out)
 
 
 def tokens(text: str, offset: int = 0) -> list[tuple[str, int, int]]:
@@ -82,6 +108,7 @@ class Term:
     text: str
     stem: str
     proper: bool  # a name or number in the question: what the answer must be about
+    forms: frozenset[str] = frozenset()  # stems of its inflections (met, meeting for "meet")
 
 
 @dataclass
@@ -94,6 +121,7 @@ class QuestionInfo:
     is_list: bool = False
     terms: list[Term] = field(default_factory=list)
     named: list[str] = field(default_factory=list)  # names in the question (never the answer)
+    people: list[str] = field(default_factory=list)  # those of them that name a person
     time: DateRange | None = None
     doc: Doc | None = None
 
@@ -165,12 +193,13 @@ def analyse(question: str, reference: date) -> QuestionInfo:
     elif wh in ("which", "what") and focus:
         singular = focus.rstrip("s") if focus.endswith("s") and not focus.endswith("ss") else focus
         for nouns, labels in ((PERSON_NOUNS, PERSON), (PLACE_NOUNS, PLACE), (TIME_NOUNS, WHEN),
-                              (NUMBER_NOUNS, NUMBER)):
+                              (MONEY_NOUNS, MONEY_ONLY), (PERCENT_NOUNS, PERCENT_ONLY), (NUMBER_NOUNS, NUMBER)):
             if focus in nouns or singular in nouns or (focus.endswith("ies") and focus[:-3] + "y" in nouns):
                 info.labels = labels
                 break
         info.is_list = plural or bool(re.search(r"\b(?:which|what) (?:two|three|four|five)\b", low))
     info.named = [e.text for e in doc.ents if e.label_ not in ("DATE", "TIME", "ORDINAL")]
+    info.people = [_POSSESSIVE.sub("", e.text) for e in doc.ents if e.label_ == "PERSON"]
     time_words = set(tokens(info.time.phrase)) if info.time else set()
     time_stems = {t[0] for t in time_words}
     proper_stems = {stem(w) for e in doc.ents if e.label_ not in ("DATE", "TIME") for w in _TOKEN.findall(e.text)}
@@ -184,5 +213,5 @@ def analyse(question: str, reference: date) -> QuestionInfo:
                 or s in time_stems or len(w) < 2 or s in seen:
             continue
         seen.add(s)
-        info.terms.append(Term(word, s, s in proper_stems or word[:1].isdigit()))
+        info.terms.append(Term(word, s, s in proper_stems or word[:1].isdigit(), word_forms(word)))
     return info

@@ -50,10 +50,11 @@ def _mentions(question: str, answer: str, reference: date) -> list[tuple[str, st
     answer = _MARKERS.sub("", answer).strip().rstrip(".")
     if answer and not answer.startswith(ABSTAINED):
         ents = [(e.text, e.label_) for e in nlp.full()(answer).ents]
-        if not ents and len(answer.split()) <= 8:
-            # A bare short answer ("Seyyed Ammar al-Hakim"): its kind is what the question asked.
+        if len(ents) <= 1 and len(answer.split()) <= 8 and not re.search(r"[.;:!?]\s", answer):
+            # A bare short answer ("Muhammad Baqer Qalibaf") is one name, even where the
+            # tagger sees only part of it; its kind is the tagger's, or what the question asked.
             info = analyse(question, reference)
-            label = sorted(info.labels)[0] if len(info.labels) == 1 else (
+            label = ents[0][1] if ents else sorted(info.labels)[0] if len(info.labels) == 1 else (
                 "PERSON" if "PERSON" in info.labels else "ORG")
             ents = [(answer, label)]
         found += reversed(ents)

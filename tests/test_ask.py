@@ -91,3 +91,22 @@ def test_reingest_unchanged_is_a_noop_and_changed_replaces(fresh_archive, tmp_pa
     assert "Umm Qasr" in fresh_archive.get("note").text
     assert fresh_archive.store.count_articles() == 1
     assert fresh_archive.delete("note") and fresh_archive.get("note") is None
+
+
+def test_concurrent_questions_get_the_same_answers_as_serial_ones(archive):
+    """The server answers from a thread pool: shared state (stemmer, parser, store) must hold."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qa.models import Turn
+    from tests.conftest import ROOT
+
+    items = [json.loads(line) for line in (ROOT / "eval" / "seed_questions.jsonl").open()][:20]
+
+    def ask(item):
+        return archive.ask(item["question"], [Turn(**t) for t in item.get("history", [])]).answer
+
+    serial = [ask(i) for i in items]
+    with ThreadPoolExecutor(8) as pool:
+        parallel = list(pool.map(ask, items * 2))
+    assert parallel == serial * 2

@@ -1,0 +1,77 @@
+"""The answer stage on an article written for these tests, not a seed: each test is one kind of
+question the extractive answerer must cut the right span for, with the real models."""
+import pytest
+
+from qa.articles import from_text
+
+ARTICLE = """title: Lisbon summit delayed as strike grounds flights
+source: Harbour Post
+published: 2024-03-14
+
+LISBON – Portugal's Prime Minister Luís Montenegro met Spain's Prime Minister Pedro Sánchez, Foreign Minister José Albares and Agriculture Minister Luis Planas in Lisbon on Wednesday.
+The summit had been due to open on Monday, but it was postponed because air traffic controllers went on strike.
+Montenegro succeeded António Costa, the former prime minister, after the March election.
+Sánchez later flew to Porto, where he toured the shipyard near the old customs house.
+Officials said the fishing quota dispute was the hardest item.
+That's why the ministers agreed to meet again in June.
+Tickets for the closing concert cost €45, and three extra ferries ran all night.
+"""
+
+
+@pytest.fixture(scope="module")
+def lisbon(settings, embedder, tmp_path_factory):
+    from qa.archive import Archive
+
+    s = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("lisbon")})
+    a = Archive(s, embedder=embedder)
+    a.ingest_drafts([from_text("lisbon", ARTICLE)])
+    yield a
+    a.close()
+
+
+def short(answer) -> str:
+    return answer.answer.removesuffix(" [1]")
+
+
+def test_the_person_written_with_the_title(lisbon):
+    # Not Costa, whom the article calls the *former* prime minister.
+    assert short(lisbon.ask("Who is Portugal's prime minister?")) == "Luís Montenegro"
+
+
+def test_a_title_of_another_country_does_not_count(lisbon):
+    assert short(lisbon.ask("Who is Spain's prime minister?")) == "Pedro Sánchez"
+
+
+def test_a_list_question_gets_the_whole_list(lisbon):
+    got = short(lisbon.ask("Which ministers of Spain did Montenegro meet?"))
+    for name in ("Pedro Sánchez", "José Albares", "Luis Planas"):
+        assert name in got
+
+
+def test_why_takes_the_cause_not_a_schedule(lisbon):
+    # "had been due to open" is a schedule; "because" states the cause.
+    assert short(lisbon.ask("Why was the summit postponed?")) == "because air traffic controllers went on strike"
+
+
+def test_thats_why_points_back_to_the_sentence_before(lisbon):
+    got = short(lisbon.ask("Why did the ministers agree to meet again in June?"))
+    assert "fishing quota dispute" in got
+
+
+def test_where_keeps_near_and_finds_the_event_place(lisbon):
+    assert short(lisbon.ask("Where did Sánchez tour the shipyard?")) == "near the old customs house"
+
+
+def test_a_sentence_about_someone_else_does_not_answer(lisbon):
+    assert lisbon.ask("When did Costa visit Porto?").abstained
+
+
+def test_a_price_question_wants_money_not_a_count(lisbon):
+    assert short(lisbon.ask("What was the price of tickets for the closing concert?")) == "€45"
+
+
+def test_irregular_verbs_support_their_question_word(lisbon):
+    from qa.question import word_forms
+
+    assert "met" in word_forms("meet") and "flew" in word_forms("fly")
+    assert word_forms("Montenegro") == frozenset({"montenegro"})  # names don't inflect
