@@ -3,92 +3,41 @@ from __future__ import annotations
 
 import threading
 from contextlib import asynccontextmanager
-from datetime import date
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import chat, openai_compat
+from api.auth import KeyCheck, require_read, require_write
+from api.deps import ArchiveDep
+from api.schemas import AskRequest, DocumentIn, DocumentList, IngestResult, summary
 from qa.archive import Archive
 from qa.articles import SUPPORTED, ArticleError, Draft, from_bytes, from_record
-from qa.models import Answer, Article, Filters, PublishedDate, Turn
+from qa.conversations import ConversationStore
+from qa.models import Answer, Article
 from qa.settings import Settings, get_settings
 
-
-class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=2000)
-    history: list[Turn] = Field(default_factory=list, max_length=50)
-    as_of: date | None = None
-    filters: Filters | None = None
-    top_k: int = Field(5, ge=1, le=20)
-
-    @field_validator("question")
-    @classmethod
-    def not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("the question is empty")
-        return v
-
-
-class DocumentIn(BaseModel):
-    id: str = Field(min_length=1, max_length=200)
-    text: str = Field(min_length=1)
-    title: str | None = None
-    source: str | None = None
-    url: str | None = None
-    published: str | None = None
-
-
-class DocumentSummary(BaseModel):
-    id: str
-    title: str
-    title_inferred: bool
-    source: str | None
-    url: str | None
-    published: PublishedDate | None
-    chars: int
-
-
-class DocumentList(BaseModel):
-    total: int
-    offset: int
-    limit: int
-    items: list[DocumentSummary]
-
-
-class IngestResult(BaseModel):
-    added: list[str]
-    replaced: list[str]
-    unchanged: list[str]
-    passages: int
-
-
-def summary(a: Article) -> DocumentSummary:
-    return DocumentSummary(id=a.id, title=a.title, title_inferred=a.title_inferred, source=a.source,
-                           url=a.url, published=a.published, chars=len(a.text))
-
-
-def get_archive(request: Request) -> Archive:
-    if not request.app.state.ready.is_set():
-        raise HTTPException(503, "the index is still being built")
-    return request.app.state.byline["archive"]
-
-
-ArchiveDep = Annotated[Archive, Depends(get_archive)]
+STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None, archive: Archive | None = None) -> FastAPI:
     settings = settings or get_settings()
-    state: dict[str, Any] = {"archive": archive}
+    state: dict[str, Any] = {"archive": archive, "conversations": None}
     ready = threading.Event()
     write_lock = threading.Lock()
 
     def start() -> None:
         if state["archive"] is None:
             state["archive"] = Archive(settings)
+        state["conversations"] = ConversationStore(Path(settings.data_dir) / "conversations.sqlite")
         state["archive"].ensure_seeded(progress=True)
         ready.set()
 
@@ -96,6 +45,8 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
     async def lifespan(app: FastAPI):
         await run_in_threadpool(start)
         yield
+        if state["conversations"] is not None:
+            state["conversations"].close()
         if archive is None and state["archive"] is not None:
             state["archive"].close()
 
@@ -104,6 +55,18 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
 
     app.state.byline = state
     app.state.ready = ready
+    app.state.keys = KeyCheck(settings.api_keys, settings.protect_reads)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"])
+
+    def error(request: Request, status: int, message: str, headers: dict | None = None) -> JSONResponse:
+        """One readable line; in OpenAI's shape under /v1, so its client shows the message."""
+        if request.url.path.startswith("/v1/"):
+            kind = "authentication_error" if status in (401, 403) else "invalid_request_error"
+            return JSONResponse(status_code=status, headers=headers,
+                                content={"error": {"message": message, "type": kind, "code": status}})
+        return JSONResponse(status_code=status, content={"detail": message}, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -112,7 +75,15 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             msg = err.get("msg", "invalid").removeprefix("Value error, ")
             problems.append(f"{where}: {msg}" if where else msg)
-        return JSONResponse(status_code=422, content={"detail": "; ".join(problems)})
+        return error(request, 422 if not request.url.path.startswith("/v1/") else 400, "; ".join(problems))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(openai_compat.OpenAIError)
+    async def openai_error(request: Request, exc: openai_compat.OpenAIError) -> JSONResponse:
+        return error(request, exc.status, exc.message)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -134,24 +105,24 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
         return JSONResponse({"status": "ready", "articles": a.store.count_articles(),
                              "passages": a.store.count_passages()})
 
-    @app.post("/ask", response_model=Answer)
+    @app.post("/ask", response_model=Answer, dependencies=[Depends(require_read)])
     def ask(body: AskRequest, archive: ArchiveDep) -> Answer:
         return archive.ask(body.question, body.history, body.as_of, body.filters, body.top_k)
 
-    @app.get("/documents", response_model=DocumentList)
+    @app.get("/documents", response_model=DocumentList, dependencies=[Depends(require_read)])
     def list_documents(archive: ArchiveDep, offset: int = Query(0, ge=0),
                        limit: int = Query(50, ge=1, le=500)) -> DocumentList:
         items, total = archive.list(offset, limit)
         return DocumentList(total=total, offset=offset, limit=limit, items=[summary(a) for a in items])
 
-    @app.get("/documents/{doc_id}", response_model=Article)
+    @app.get("/documents/{doc_id}", response_model=Article, dependencies=[Depends(require_read)])
     def get_document(doc_id: str, archive: ArchiveDep) -> Article:
         article = archive.get(doc_id)
         if article is None:
             raise HTTPException(404, f"no document with id {doc_id!r}")
         return article
 
-    @app.delete("/documents/{doc_id}")
+    @app.delete("/documents/{doc_id}", dependencies=[Depends(require_write)])
     def delete_document(doc_id: str, archive: ArchiveDep) -> dict:
         with write_lock:
             if not archive.delete(doc_id):
@@ -166,7 +137,7 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
         return IngestResult(added=report.added, replaced=report.replaced,
                             unchanged=report.unchanged, passages=report.passages)
 
-    @app.post("/documents", response_model=IngestResult, status_code=201)
+    @app.post("/documents", response_model=IngestResult, status_code=201, dependencies=[Depends(require_write)])
     async def add_documents(request: Request, archive: ArchiveDep) -> IngestResult:
         """JSON ({id, text, title?, source?, url?, published?}) or a multipart upload of files
         (.txt, .md, .html, .jsonl) in the field 'files'."""
@@ -206,4 +177,12 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             raise HTTPException(422, str(exc)) from None
         return await run_in_threadpool(ingest, archive, drafts)
 
+    app.include_router(chat.router)
+    app.include_router(openai_compat.router)
+
+    @app.get("/", include_in_schema=False)
+    def chat_page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -141,14 +142,22 @@ def serve(
                 log_level="info")
 
 
+class Pipeline(str, Enum):
+    byline = "byline"
+    baseline = "baseline"
+    both = "both"
+
+
 @app.command("eval")
 def run_eval(
     corpus: Annotated[Optional[Path], typer.Option(help="A folder of articles or a corpus.jsonl. Default: the seeds.")] = None,
     questions: Annotated[Optional[Path], typer.Option(help="Questions JSONL. Default: eval/seed_questions.jsonl.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder. Default: eval/out/<corpus>-<time>.")] = None,
     limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N questions.")] = None,
+    pipeline: Annotated[Pipeline, typer.Option(help="byline; baseline (a LangChain tutorial's RAG, "
+                                               "eval/baseline.py); or both, side by side.")] = Pipeline.byline,
 ):
-    """Score answers, citations, retrieval and abstentions; write report.json and report.md."""
+    """Score answers, citations, retrieval and abstentions; write report.json, report.md and plots."""
     from qa import evaluation
     from qa.settings import get_settings
 
@@ -159,19 +168,39 @@ def run_eval(
         if not p.exists():
             fail(f"{what}: {p} does not exist", 2)
     out = out or Path("eval/out") / f"{corpus.stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    names = ["byline", "baseline"] if pipeline == Pipeline.both else [pipeline.value]
+    results: dict[str, dict] = {}
+    for name in names:
+        try:
+            factory = None
+            if name == "baseline":
+                from eval.baseline import BaselinePipeline as factory
+            result = evaluation.evaluate(s, corpus, questions, limit=limit, progress=sys.stderr.isatty(),
+                                         pipeline=name, baseline_factory=factory)
+        except (ValueError, evaluation.ArticleError) as exc:
+            fail(str(exc))
+        results[name] = result
+        j, m = evaluation.write_report(result, out / name if len(names) > 1 else out)
+        o = result["overall"]
+        mc = f"  multiple-choice {o['multiple_choice_accuracy']}" if o.get("multiple_choice_accuracy") is not None else ""
+        typer.echo(
+            f"{name}: EM {o['exact_match']}  F1 {o['f1']}  contained {o['answer_contained']}  "
+            f"citation acc. {o['citation_accuracy']}  recall@k {o['retrieval_recall_at_k']}  MRR {o['mrr']}  "
+            f"abstention acc. {o['abstention_accuracy_unanswerable']}  wrong-year {o['wrong_year_answers']}{mc}  "
+            f"p50 {result['latency_ms']['total']['p50']} ms"
+        )
+        typer.echo(f"report: {m} (and {j.name})")
+    if len(names) > 1:
+        cmp_path = out / "compare.md"
+        cmp_path.write_text(evaluation.comparison_markdown(results), encoding="utf-8")
+        typer.echo(f"side by side: {cmp_path}")
     try:
-        result = evaluation.evaluate(s, corpus, questions, limit=limit, progress=sys.stderr.isatty())
-    except (ValueError, evaluation.ArticleError) as exc:
-        fail(str(exc))
-    j, m = evaluation.write_report(result, out)
-    o = result["overall"]
-    typer.echo(
-        f"EM {o['exact_match']}  F1 {o['f1']}  contained {o['answer_contained']}  "
-        f"citation acc. {o['citation_accuracy']}  recall@k {o['retrieval_recall_at_k']}  MRR {o['mrr']}  "
-        f"abstention acc. {o['abstention_accuracy_unanswerable']}  wrong-year {o['wrong_year_answers']}  "
-        f"p50 {result['latency_ms']['total']['p50']} ms"
-    )
-    typer.echo(f"report: {m} (and {j.name})")
+        from eval.plots import write_plots
+
+        pngs = write_plots(results, out)
+        typer.echo("plots: " + ", ".join(p.name for p in pngs))
+    except ImportError:
+        typer.echo("plots skipped: matplotlib is not installed", err=True)
 
 
 def main() -> None:

@@ -5,10 +5,13 @@ The HTTP API and the command line are thin layers over this class.
 """
 from __future__ import annotations
 
+import re
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from qa.answer import candidate_sentences, extract, _weights
 from qa.articles import Draft
@@ -30,6 +33,7 @@ class Trace:
     candidate: str | None  # the answer before the abstention threshold
     candidate_doc: str | None
     time_range: tuple[date, date] | None
+    support: list[tuple[str, float]] = field(default_factory=list)  # best sentences, with their support
 
 
 class Archive:
@@ -42,7 +46,7 @@ class Archive:
             settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
             settings.embedding_batch_size,
         )
-        self.store = store or FaissStore(data / "index", self.embedder.dim)
+        self.store = store or FaissStore(data / "index", self.embedder.dim, space=self.embedder.name)
         self.ingestor = Ingestor(self.store, self.embedder, settings.reference_date(),
                                  settings.passage_chars, settings.passage_overlap_sentences)
 
@@ -79,10 +83,33 @@ class Archive:
                    filters: Filters | None = None, top_k: int | None = None) -> tuple[Answer, Trace]:
         """ask(), plus what an evaluation needs: the retrieved articles in rank order and the
         answer that was found before the abstention threshold was applied."""
-        timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        query = self.standalone(question, history, as_of)
+        return self.answer_standalone(query, as_of, filters, top_k, started=t0)
+
+    def ask_events(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
+                   filters: Filters | None = None, top_k: int | None = None) -> Iterator[tuple[str, Any]]:
+        """ask() as a stream of (event, data): 'question' (the standalone question), 'citations',
+        'answer' (pieces of the answer text, in order) and 'done' (the whole Answer, which
+        carries every citation again, so nothing is lost if a piece is)."""
+        t0 = time.perf_counter()
+        query = self.standalone(question, history, as_of)
+        yield "question", {"standalone_question": query}
+        answer, _ = self.answer_standalone(query, as_of, filters, top_k, started=t0)
+        yield "citations", [c.model_dump() for c in answer.citations]
+        for piece in re.findall(r"\S+\s*", answer.answer):
+            yield "answer", {"text": piece}
+        yield "done", answer
+
+    def standalone(self, question: str, history: list[Turn] | None, as_of: date | None) -> str:
+        return standalone(question, history or [], as_of or self.settings.reference_date())
+
+    def answer_standalone(self, query: str, as_of: date | None = None, filters: Filters | None = None,
+                          top_k: int | None = None, started: float | None = None) -> tuple[Answer, Trace]:
+        """Retrieve and answer a question that already stands alone."""
+        timings: dict[str, float] = {}
+        t0 = started if started is not None else time.perf_counter()
         reference = as_of or self.settings.reference_date()
-        query = standalone(question, history or [], reference)
         t1 = time.perf_counter()
         timings["rewrite"] = (t1 - t0) * 1000
 
@@ -114,7 +141,8 @@ class Archive:
         trace = Trace(retrieved=list(dict.fromkeys(p.doc_id for p in passages)),
                       candidate=found.text if found else None,
                       candidate_doc=found.sentence.passage.doc_id if found else None,
-                      time_range=(info.time.start, info.time.end) if info.time else None)
+                      time_range=(info.time.start, info.time.end) if info.time else None,
+                      support=[(x.text, x.score) for x in sentences[:12]])
         if found is None or confidence < self.settings.abstain_below:
             return Answer(answer=ABSTENTION, abstained=True, confidence=confidence,
                           standalone_question=query, citations=[], timings_ms=timings), trace

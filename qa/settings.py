@@ -5,8 +5,10 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -32,6 +34,20 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(5_000_000, ge=1_000)
     host: str = "127.0.0.1"
     port: int = 8000
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated keys. When set, adding and deleting documents needs "
+        "'Authorization: Bearer KEY'.")
+    protect_reads: bool = Field(False, description="With api_keys set, asking and reading need a key too.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed to call the API from a browser.")
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def comma_separated(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [x.strip() for x in v.split(",") if x.strip()]
+        return v
 
     def reference_date(self) -> date:
         return self.today or date.today()

@@ -1,0 +1,118 @@
+"""An OpenAI-compatible chat endpoint, so the official `openai` client (or a tool such as Open
+WebUI) can talk to Byline unchanged. The answer text keeps its [n] markers; the citations ride
+in an extra top-level field, `citations`, of the response and of the last streamed chunk."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from fastapi.sse import EventSourceResponse
+from pydantic import BaseModel, Field
+
+from api.auth import require_read
+from api.deps import ArchiveDep
+from qa.models import Answer, Filters, Turn
+
+MODEL_ID = "byline"
+router = APIRouter(prefix="/v1", dependencies=[Depends(require_read)], tags=["OpenAI-compatible"])
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "developer", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):  # content parts: keep the text ones
+            return " ".join(p.get("text", "") for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1, max_length=100)
+    stream: bool = False
+    # Byline's own options, sent by the openai client through extra_body.
+    as_of: date | None = None
+    filters: Filters | None = None
+    top_k: int = Field(5, ge=1, le=20)
+
+    model_config = {"extra": "ignore"}  # temperature, max_tokens...: nothing to set here
+
+
+class OpenAIError(Exception):
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error"):
+        self.status, self.message, self.kind = status, message, kind
+
+
+def split(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
+    """The last user message is the question; the user/assistant turns before it its history."""
+    last = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
+    if last is None:
+        raise OpenAIError(400, "messages: there is no user message to answer")
+    question = messages[last].text().strip()
+    if not question:
+        raise OpenAIError(400, "messages: the last user message is empty")
+    if len(question) > 2000:
+        raise OpenAIError(400, "messages: the question is longer than 2000 characters")
+    history = [Turn(role=m.role, content=m.text()) for m in messages[:last] if m.role in ("user", "assistant")]
+    return question, history
+
+
+def _extra(answer: Answer) -> dict:
+    return {"citations": [c.model_dump() for c in answer.citations],
+            "byline": {"standalone_question": answer.standalone_question, "abstained": answer.abstained,
+                       "confidence": answer.confidence, "timings_ms": answer.timings_ms}}
+
+
+def _usage(question: str, history: list[Turn], answer: str) -> dict:
+    # Words, not model tokens: there is no tokenizer in the extractive answerer.
+    prompt = len(question.split()) + sum(len(t.content.split()) for t in history)
+    completion = len(answer.split())
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+@router.get("/models")
+def models() -> dict:
+    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "byline"}]}
+
+
+@router.post("/chat/completions", response_model=None)
+def chat_completions(body: ChatRequest, archive: ArchiveDep):
+    question, history = split(body.messages)
+    cid = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    if not body.stream:
+        answer = archive.ask(question, history, body.as_of, body.filters, body.top_k)
+        return {"id": cid, "object": "chat.completion", "created": created, "model": body.model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer},
+                             "finish_reason": "stop", "logprobs": None}],
+                "usage": _usage(question, history, answer.answer), **_extra(answer)}
+    return EventSourceResponse(_stream(archive, body, question, history, cid, created))
+
+
+def _stream(archive, body: ChatRequest, question: str, history: list[Turn], cid: str,
+            created: int) -> Iterator[bytes]:
+    def chunk(delta: dict, finish: str | None = None, **extra) -> bytes:
+        payload = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
+        return f"data: {json.dumps(payload)}\n\n".encode()
+
+    yield chunk({"role": "assistant", "content": ""})
+    try:
+        for name, data in archive.ask_events(question, history, body.as_of, body.filters, body.top_k):
+            if name == "answer":
+                yield chunk({"content": data["text"]})
+            elif name == "done":
+                yield chunk({}, "stop", **_extra(data))
+    except Exception:
+        logging.getLogger("byline").exception("error while streaming a chat completion")
+        err = {"error": {"message": "the answer failed: see the server log", "type": "server_error"}}
+        yield f"data: {json.dumps(err)}\n\n".encode()
+    yield b"data: [DONE]\n\n"
+
