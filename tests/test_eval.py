@@ -32,7 +32,7 @@ def test_seed_eval(settings, tmp_path):
     assert o["wrong_year_answers"] == 0
     assert o["citation_accuracy"] >= 0.95
     assert o["retrieval_recall_at_k"] >= 0.95
-    assert o["exact_match"] >= 0.55
+    assert o["exact_match"] >= 0.8
     assert result["abstention"]["sweep"][0]["threshold"] == 0.0
 
 
@@ -52,3 +52,30 @@ def test_realtimeqa_slice(settings, tmp_path):
     assert o["n"] == 15
     assert o["retrieval_recall_at_k"] >= 0.4  # measured 0.47 when written: a regression floor
     assert result["corpus"]["articles"] == len(slice_)
+
+
+def test_baseline_side_by_side_on_the_seeds(settings, tmp_path):
+    """The tutorial baseline runs on the same questions; Byline beats it where the issue asks."""
+    from eval.baseline import BaselinePipeline
+    from eval.plots import write_plots
+
+    questions = ROOT / "eval" / "seed_questions.jsonl"
+    byline = evaluation.evaluate(settings, SEEDS, questions, progress=False)
+    base = evaluation.evaluate(settings, SEEDS, questions, progress=False, pipeline="baseline",
+                               baseline_factory=BaselinePipeline)
+    assert base["pipeline"] == "baseline" and base["overall"]["n"] == byline["overall"]["n"]
+    assert byline["overall"]["exact_match"] > base["overall"]["exact_match"]
+    assert byline["overall"]["citation_accuracy"] > base["overall"]["citation_accuracy"]
+    md = evaluation.comparison_markdown({"byline": byline, "baseline": base})
+    assert "| exact_match |" in md and "ratio p50" in md
+    pngs = write_plots({"byline": byline, "baseline": base}, tmp_path)
+    assert all(p.stat().st_size > 1000 and p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+
+
+def test_multiple_choice_pick_is_the_best_supported_option():
+    support = [("Luke Humphries beat Luke Littler 7-4 to win the PDC world title.", 0.9),
+               ("Michael van Gerwen lost in the second round.", 0.4)]
+    choices = ["Michael van Gerwen", "Luke Humphries", "Gerwyn Price", "Peter Wright"]
+    assert evaluation.pick_choice(choices, support, "Luke Humphries") == "Luke Humphries"
+    # Nothing supports any option: no pick, counted wrong rather than guessed.
+    assert evaluation.pick_choice(["Owl", "Roo"], support, "") is None

@@ -12,6 +12,34 @@ class TestFaissStore(StoreContract):
         return lambda: FaissStore(tmp_path / "store", DIM)
 
 
+class TestFaissStoreAsInvertedFile(StoreContract):
+    """The same contract once the store has grown past the flat-search size (made tiny here)."""
+
+    @pytest.fixture
+    def make_store(self, tmp_path):
+        return lambda: FaissStore(tmp_path / "store", DIM, ivf_from=2)
+
+
+def test_store_switches_to_an_inverted_file_and_back_by_size(tmp_path):
+    import faiss
+
+    store = FaissStore(tmp_path / "s", DIM, ivf_from=10)
+    for i in range(4):
+        store.upsert(*article(f"d{i}", ["w1", "w2"], seed=i))
+    assert not isinstance(store._index, faiss.IndexIVF) and store._index.ntotal == 8
+    store.upsert(*article("big", ["w3", "w4"], seed=9))  # crossing the rule rebuilds as IVF
+    assert isinstance(store._index, faiss.IndexIVF) and store._index.ntotal == 10
+    hits = store.dense_search(vec(9 * 100), 3)
+    assert hits and all(h.passage_id in {p.id for p in store.get_passages([h.passage_id])} for h in hits)
+    store.close()
+    reopened = FaissStore(tmp_path / "s", DIM, ivf_from=10)  # read back as it was written
+    assert isinstance(reopened._index, faiss.IndexIVF) and reopened._index.ntotal == 10
+    for i in range(4):
+        reopened.delete(f"d{i}")  # shrunk under half the rule: flat again
+    assert not isinstance(reopened._index, faiss.IndexIVF) and reopened._index.ntotal == 2
+    reopened.close()
+
+
 def test_index_file_written_atomically_and_named_by_generation(tmp_path):
     s = FaissStore(tmp_path, DIM)
     s.upsert(*article("a", ["x", "y"]))
@@ -67,9 +95,28 @@ def test_dimension_mismatch_is_a_clear_error(tmp_path):
         FaissStore(tmp_path, 16)
 
 
+def test_vectors_of_another_model_are_refused(tmp_path):
+    FaissStore(tmp_path, DIM, space="all-MiniLM-L6-v2").close()
+    FaissStore(tmp_path, DIM, space="all-MiniLM-L6-v2").close()  # the same model opens
+    with pytest.raises(StoreError, match="multilingual-e5-small"):
+        FaissStore(tmp_path, DIM, space="multilingual-e5-small")
+
+
 def test_no_pickle_in_the_store():
     import inspect
 
     import vectorstore.faiss_store as mod
 
     assert "pickle" not in inspect.getsource(mod).replace("Nothing is ever unpickled", "")
+
+
+def test_the_e5_embedder_loads_offline_and_ranks_the_relevant_passage_first():
+    from qa.embeddings import Embedder
+
+    e = Embedder("multilingual-e5-small")
+    passages = e.encode(["Zarif arrived in Baghdad at the invitation of Ammar al-Hakim.",
+                         "The festival in Valletta drew 48,000 visitors."])
+    q = e.encode(["Who invited Zarif to Baghdad?"], query=True)[0]
+    assert passages.shape == (2, 384) == (2, e.dim)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-3)
+    assert passages[0] @ q > passages[1] @ q

@@ -28,6 +28,9 @@ from vectorstore.base import (
     UpsertOutcome,
 )
 
+IVF_FROM = 50_000  # passages: below, exact flat search; from here, an inverted file
+IVF_PROBES = 16
+
 SCHEMA = """
 PRAGMA foreign_keys = ON;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,10 +81,14 @@ def _date(s: str | None) -> date | None:
 class FaissStore:
     """A PassageStore in one folder: store.sqlite plus vectors-<generation>.faiss."""
 
-    def __init__(self, folder: Path | str, dim: int):
+    def __init__(self, folder: Path | str, dim: int, space: str | None = None,
+                 ivf_from: int = IVF_FROM):
+        """`space` names where the vectors come from (an embedding model): vectors of two
+        spaces must never meet in one index, so a store refuses a space it wasn't built with."""
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.dim = dim
+        self.ivf_from = ivf_from
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
             self.folder / "store.sqlite", check_same_thread=False, isolation_level=None
@@ -97,6 +104,14 @@ class FaissStore:
                 f"{self.folder} holds {stored_dim}-dimensional vectors, but the embedding model "
                 f"makes {dim}: use another data folder or delete this one"
             )
+        if space is not None:
+            stored_space = self._meta("space")
+            if stored_space is None:
+                self._set_meta("space", space)
+            elif stored_space != space:
+                raise StoreError(
+                    f"{self.folder} holds vectors from {stored_space!r}, not {space!r}: set the "
+                    f"embedding model back, or use another data folder")
         self._df_cache: dict[str, int] = {}
         self._index = self._load_or_rebuild_index()
 
@@ -120,8 +135,32 @@ class FaissStore:
     def _index_path(self, generation: int) -> Path:
         return self.folder / f"vectors-{generation}.faiss"
 
-    def _new_index(self) -> faiss.Index:
-        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+    def _new_index(self, n: int) -> faiss.Index:
+        """The index type for a store of n passages (eval/scale.py measured the choice):
+        exact flat search below `ivf_from` (50,000: about 15 ms a query on 2 cores), an
+        inverted file above it (IVF-Flat, 4·√n lists, 16 probed: 0.7 ms and recall@10 1.0 at
+        a million, where flat takes 270 ms). IVF keeps exact vectors, deletes in place and
+        takes the same ID selectors as flat, which HNSW (no deletes) does not."""
+        if n < self.ivf_from:
+            return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        nlist = max(1, min(int(4 * np.sqrt(n)), n // 39))  # FAISS wants ~39 points a list
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dim), self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.nprobe = min(IVF_PROBES, nlist)
+        sample = [np.frombuffer(b, dtype=np.float32) for (b,) in self._db.execute(
+            "SELECT vector FROM passages ORDER BY random() LIMIT ?", (min(n, 256 * nlist),))]
+        index.train(np.stack(sample))
+        self._set_meta("trained_on", str(n))
+        return index
+
+    def _is_ivf(self) -> bool:
+        return isinstance(self._index, faiss.IndexIVF)
+
+    def _wants_rebuild(self) -> bool:
+        """Crossing the size rule, or an inverted file grown 4× past what it was trained on."""
+        n = self._index.ntotal
+        if not self._is_ivf():
+            return n >= self.ivf_from
+        return n >= 4 * int(self._meta("trained_on") or n) or n < self.ivf_from // 2
 
     def _load_or_rebuild_index(self) -> faiss.Index:
         path = self._index_path(self.generation)
@@ -130,10 +169,15 @@ class FaissStore:
             try:
                 index = faiss.read_index(str(path))
                 if index.ntotal == expected and index.d == self.dim:
+                    if isinstance(index, faiss.IndexIVF):
+                        index.nprobe = min(IVF_PROBES, index.nlist)
                     return index
             except RuntimeError:
                 pass  # a damaged file is rebuilt below
-        index = self._new_index()
+        return self._rebuild(expected)
+
+    def _rebuild(self, expected: int) -> faiss.Index:
+        index = self._new_index(expected)
         batch_ids: list[int] = []
         batch_vecs: list[np.ndarray] = []
         for pid, blob in self._db.execute("SELECT id, vector FROM passages ORDER BY id"):
@@ -262,7 +306,10 @@ class FaissStore:
         if added:
             self._index.add_with_ids(vectors, np.asarray(added, dtype=np.int64))
         self._df_cache.clear()
-        self._write_index(self._index, generation)
+        if self._wants_rebuild():
+            self._index = self._rebuild(self.count_passages())  # written by the rebuild
+        else:
+            self._write_index(self._index, generation)
 
     def _passage_ids(self, doc_id: str) -> list[int]:
         rows = self._db.execute("SELECT id FROM passages WHERE doc_id = ?", (doc_id,))
@@ -377,7 +424,9 @@ class FaissStore:
                     return []
                 # The selector is applied inside the search, so k hits come back whenever
                 # k passages pass the filter (no post-filtering shortfall).
-                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+                sel = faiss.IDSelectorBatch(allowed)
+                params = (faiss.SearchParametersIVF(sel=sel, nprobe=self._index.nprobe) if self._is_ivf()
+                          else faiss.SearchParameters(sel=sel))
             k = min(k, self._index.ntotal)
             scores, ids = self._index.search(query, k, params=params)
         return [Hit(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i != -1]

@@ -1,0 +1,109 @@
+"""The baseline: what a LangChain RAG tutorial builds, answered by Byline's own answer stage.
+
+RecursiveCharacterTextSplitter(1000, 200) → the same MiniLM embeddings → LangChain's FAISS
+vector store, in memory only (its save/load is pickle: never used) → top 4 by similarity →
+the same extractive answer stage. No hybrid search, no dates, no question rewriting: the
+difference between this and Byline is what those are worth.
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from datetime import date
+
+from langchain_community.vectorstores import FAISS
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from qa import nlp
+from qa.answer import _weights, candidate_sentences, extract
+from qa.archive import ABSTENTION, Trace
+from qa.articles import Draft
+from qa.metadata import inferred_date, stated_date
+from qa.embeddings import Embedder
+from qa.models import Answer, Citation, Filters, Turn
+from qa.passages import ANSWER_LABELS
+from qa.question import analyse
+from qa.retrieval import RetrievedPassage
+
+CHUNK_SIZE, CHUNK_OVERLAP, TOP_K = 1000, 200, 4
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
+
+
+class BaselinePipeline:
+    def __init__(self, drafts: list[Draft], embedder: Embedder, today: date, abstain_below: float):
+        self.today = today
+        self.abstain_below = abstain_below
+        self.drafts = {d.id: d for d in drafts}
+        self._dates: dict[str, tuple[date, date] | None] = {}
+        splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,
+                                                  add_start_index=True)
+        docs = splitter.create_documents([d.text for d in drafts], metadatas=[{"doc_id": d.id} for d in drafts])
+        t0 = time.perf_counter()
+        # The embedder's content-hash cache is shared with Byline's runs: the same text is never
+        # embedded twice, so a rerun (or a chunk equal to a Byline passage) costs nothing.
+        self.store = FAISS.from_documents(docs, embedder)
+        self.build_seconds = time.perf_counter() - t0
+        self.chunks = len(docs)
+        # Document frequencies over the chunks, for the answer stage's rarity weights.
+        self._df: Counter[str] = Counter()
+        for d in docs:
+            self._df.update({w.lower() for w in _WORD.findall(d.page_content)})
+
+    def published(self, doc_id: str) -> tuple[date, date] | None:
+        """The article's date as Byline would settle it (stated, else inferred from its text),
+        so that both pipelines are held to the same dates when wrong-year answers are counted.
+        Only the eval asks, and only for cited articles: the tutorial itself has no dates."""
+        if doc_id not in self._dates:
+            d = self.drafts.get(doc_id)
+            found = None
+            if d is not None:
+                found = stated_date(d) or inferred_date(nlp.ingest()(d.text), list(d.skip), self.today)
+            self._dates[doc_id] = (found.start, found.end) if found else None
+        return self._dates[doc_id]
+
+    def _idf(self, term: str) -> float:
+        df = self._df.get(term, 0)
+        return math.log(1.0 + (self.chunks - df + 0.5) / (df + 0.5))
+
+    def ask_traced(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
+                   filters: Filters | None = None, top_k: int | None = None) -> tuple[Answer, Trace]:
+        t0 = time.perf_counter()
+        hits = self.store.similarity_search_with_score(question, k=TOP_K)
+        t1 = time.perf_counter()
+        passages: list[RetrievedPassage] = []
+        for i, (doc, score) in enumerate(hits):
+            start = doc.metadata["start_index"]
+            # The tutorial stores no sentences or entities; the answer stage needs them, so the
+            # chunks are parsed here, per question (and that time is counted).
+            parsed = nlp.ingest()(doc.page_content)
+            meta = {"sentences": [(start + s.start_char, start + s.end_char) for s in parsed.sents],
+                    "entities": [(start + e.start_char, start + e.end_char, e.label_)
+                                 for e in parsed.ents if e.label_ in ANSWER_LABELS]}
+            passages.append(RetrievedPassage(passage_id=i, doc_id=doc.metadata["doc_id"], start=start,
+                                             end=start + len(doc.page_content), text=doc.page_content,
+                                             score=-float(score), tier=0, metadata=meta))
+        info = analyse(question, as_of or self.today)
+        idfs = {t.text.lower(): self._idf(t.text.lower()) for t in info.terms}
+        texts = {p.doc_id: self.drafts[p.doc_id].text for p in passages}
+        sentences = candidate_sentences(info, passages, texts, idfs)
+        found = extract(info, sentences, _weights(info, idfs))
+        confidence = round(min(max(found.score, 0.0), 1.0), 3) if found else 0.0
+        t2 = time.perf_counter()
+        timings = {"rewrite": 0.0, "retrieve": round((t1 - t0) * 1000, 1),
+                   "answer": round((t2 - t1) * 1000, 1), "total": round((t2 - t0) * 1000, 1)}
+        trace = Trace(retrieved=list(dict.fromkeys(p.doc_id for p in passages)),
+                      candidate=found.text if found else None,
+                      candidate_doc=found.sentence.passage.doc_id if found else None, time_range=None,
+                      support=[(x.text, x.score) for x in sentences[:12]])
+        if found is None or confidence < self.abstain_below:
+            return Answer(answer=ABSTENTION, abstained=True, confidence=confidence, standalone_question=question,
+                          citations=[], timings_ms=timings), trace
+        d = self.drafts[found.sentence.passage.doc_id]
+        s = found.sentence
+        citation = Citation(n=1, doc_id=d.id, title=d.title or d.id, source=d.source, url=d.url,
+                            published=d.published, published_inferred=False, quote=s.text,
+                            start=s.span.start, end=s.span.end)
+        return Answer(answer=f"{found.text} [1]", abstained=False, confidence=confidence,
+                      standalone_question=question, citations=[citation], timings_ms=timings), trace
