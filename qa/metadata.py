@@ -95,13 +95,14 @@ def inferred_date(doc: Doc, skip: list[tuple[int, int]], today: date) -> Publish
     so is one after today.
     """
     best: tuple[date, str] | None = None
+    text = doc.text  # rebuilt from the tokens on every access: once per doc
     for ent in doc.ents:
         if ent.label_ != "DATE" or any(s <= ent.start_char < e for s, e in skip):
             continue
         parsed = parse_absolute(ent.text)
         if parsed is None or parsed[0] > today:
             continue
-        before = doc.text[max(0, ent.start_char - 25): ent.start_char]
+        before = text[max(0, ent.start_char - 25): ent.start_char]
         if _FUTURE_CUE.search(before):
             continue
         if best is None or parsed[0] > best[0]:

@@ -69,6 +69,7 @@ def sentence_spans(doc: Doc, skip: list[tuple[int, int]]) -> list[list[Span]]:
 def entity_spans(doc: Doc, skip: list[tuple[int, int]]) -> list[Span]:
     """Named entities, with a PERSON split in two by the tagger joined again
     ("Mohammed Shia'" + "Al-Sudani")."""
+    text = doc.text  # spaCy rebuilds Doc.text from its tokens on every access: once per doc
     ents: list[Span] = []
     for ent in doc.ents:
         if ent.label_ not in ANSWER_LABELS or any(s <= ent.start_char < e for s, e in skip):
@@ -77,8 +78,8 @@ def entity_spans(doc: Doc, skip: list[tuple[int, int]]) -> list[Span]:
         if (
             ents
             and span.label == "PERSON" == ents[-1].label
-            and doc.text[ents[-1].end: span.start].strip() == ""
-            and "\n" not in doc.text[ents[-1].end: span.start]
+            and text[ents[-1].end: span.start].strip() == ""
+            and "\n" not in text[ents[-1].end: span.start]
         ):
             span = Span(ents.pop().start, span.end, "PERSON")
         ents.append(span)
