@@ -11,8 +11,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Iterable, Iterator, Sequence
 
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from qa import nlp
@@ -151,7 +153,7 @@ def article_from_stored(stored: StoredArticle) -> Article:
 
 class Ingestor:
     def __init__(self, store: PassageStore, embedder: Embedder, today: date,
-                 passage_chars: int = 800, overlap: int = 1, batch: int = 64):
+                 passage_chars: int = 800, overlap: int = 1, batch: int = 16):
         self.store = store
         self.embedder = embedder
         self.today = today
@@ -163,6 +165,24 @@ class Ingestor:
                       total: int | None = None) -> IngestReport:
         report = IngestReport()
         bar = tqdm(total=total, unit="article", disable=not progress, desc="ingest")
+        # Two stages overlap: spaCy prepares the next batch in a worker thread while the
+        # model embeds this one (both release the GIL in their matrix code), so the
+        # sentence and entity pass costs less than its own time on two cores.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as worker:
+            preparing: Future | None = None
+            for batch in self._changed_batches(drafts, report, bar):
+                following = worker.submit(self._prepare, batch)
+                if preparing is not None:
+                    report.merge(self._embed_and_store(preparing.result(), bar))
+                preparing = following
+            if preparing is not None:
+                report.merge(self._embed_and_store(preparing.result(), bar))
+        bar.close()
+        return report
+
+    def _changed_batches(self, drafts: Iterable[Draft], report: IngestReport,
+                         bar: tqdm) -> Iterator[list[tuple[Draft, str]]]:
+        """Drafts whose content hash the store lacks, in batches; the others are reported unchanged."""
         pending: list[tuple[Draft, str]] = []
         for draft in drafts:
             digest = content_hash(draft, self.passage_chars, self.overlap)
@@ -172,38 +192,43 @@ class Ingestor:
                 continue
             pending.append((draft, digest))
             if len(pending) >= self.batch:
-                report.merge(self._ingest_batch(pending, bar))
+                yield pending
                 pending = []
         if pending:
-            report.merge(self._ingest_batch(pending, bar))
-        bar.close()
-        return report
+            yield pending
 
-    def _ingest_batch(self, pending: Sequence[tuple[Draft, str]], bar: tqdm) -> IngestReport:
-        report = IngestReport()
+    def _prepare(self, pending: Sequence[tuple[Draft, str]]) -> tuple[list[tuple[Prepared, str]], list[str]]:
         ready: list[tuple[Prepared, str]] = []
-        docs = nlp.ingest().pipe(d.text for d, _ in pending)
+        failed: list[str] = []
+        # One BLAS thread for spaCy: the model's encoding holds both cores meanwhile.
+        with threadpool_limits(1, user_api="blas"):
+            docs = list(nlp.ingest().pipe(d.text for d, _ in pending))
         for (draft, digest), doc in zip(pending, docs):
             try:
                 ready.append((prepare(draft, doc, self.today, self.passage_chars, self.overlap), digest))
             except ArticleError as exc:
-                report.failed.append(str(exc))
-                bar.update(1)
+                failed.append(str(exc))
+        return ready, failed
+
+    def _embed_and_store(self, prepared: tuple[list[tuple[Prepared, str]], list[str]], bar: tqdm) -> IngestReport:
+        ready, failed = prepared
+        report = IngestReport(failed=list(failed))
+        bar.update(len(failed))
         texts = [embedding_text(p.article, psg) for p, _ in ready for psg in p.passages]
         vectors = self.embedder.embed(texts)
         items, offset = [], 0
-        for prepared, digest in ready:
-            n = len(prepared.passages)
-            stored, passages = to_stored(prepared, digest)
+        for prepared_article, digest in ready:
+            n = len(prepared_article.passages)
+            stored, passages = to_stored(prepared_article, digest)
             items.append((stored, passages, vectors[offset: offset + n]))
             offset += n
         outcomes = self.store.upsert_many(items)
-        for (prepared, _), outcome in zip(ready, outcomes):
+        for (prepared_article, _), outcome in zip(ready, outcomes):
             name = {UpsertOutcome.ADDED: report.added, UpsertOutcome.REPLACED: report.replaced,
                     UpsertOutcome.UNCHANGED: report.unchanged}[outcome]
-            name.append(prepared.article.id)
+            name.append(prepared_article.article.id)
             if outcome != UpsertOutcome.UNCHANGED:
-                report.passages += len(prepared.passages)
+                report.passages += len(prepared_article.passages)
             bar.update(1)
         return report
 
