@@ -143,6 +143,19 @@ def corpus_key(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)[:40] + "-" + hashlib.sha1(resolved.encode()).hexdigest()[:8]
 
 
+def corpus_archive(settings: Settings, corpus: Path, embedder: Embedder | None = None) -> Archive:
+    """The archive an eval run keeps for a corpus: one store per corpus and embedding model,
+    under the data folder, so reruns and benchmarks reuse what an earlier run built."""
+    data = Path(settings.data_dir)
+    if embedder is None:
+        embedder = Embedder(settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
+                            settings.embedding_batch_size)
+    slug = re.sub(r"[^A-Za-z0-9_.-]", "_", settings.embedding_model)[-40:]
+    store = FaissStore(data / "eval" / corpus_key(corpus) / f"index-{slug}", embedder.dim,
+                       space=settings.embedding_model)
+    return Archive(settings, store=store, embedder=embedder)
+
+
 def pick_choice(choices: list[str], support: list[tuple[str, float]], answer: str) -> str | None:
     """The multiple-choice option best supported by what was retrieved.
 
@@ -183,10 +196,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
     t0 = time.perf_counter()
     drafts = list(load_corpus(corpus))
     if pipeline == "byline":
-        slug = re.sub(r"[^A-Za-z0-9_.-]", "_", settings.embedding_model)[-40:]
-        store = FaissStore(data / "eval" / corpus_key(corpus) / f"index-{slug}", embedder.dim,
-                           space=settings.embedding_model)
-        system = Archive(settings, store=store, embedder=embedder)
+        system = corpus_archive(settings, corpus, embedder)
         report = system.ingest_drafts(drafts, progress=progress).summary()
         passages = system.store.count_passages()
 
