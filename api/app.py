@@ -1,6 +1,7 @@
 """The HTTP API: a thin layer over qa.Archive."""
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from api.schemas import AskRequest, DocumentIn, DocumentList, IngestResult, summ
 from qa.archive import Archive
 from qa.articles import SUPPORTED, ArticleError, Draft, from_bytes, from_record
 from qa.conversations import ConversationStore
+from qa.llm import GeneratorUnavailable
 from qa.models import Answer, Article
 from qa.settings import Settings, get_settings
 
@@ -39,6 +41,10 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             state["archive"] = Archive(settings)
         state["conversations"] = ConversationStore(Path(settings.data_dir) / "conversations.sqlite")
         state["archive"].ensure_seeded(progress=True)
+        try:
+            state["archive"].load_generator()  # a model loads at start, not on the first question
+        except GeneratorUnavailable as exc:
+            logging.getLogger("byline").error("generator %s unavailable: %s", settings.generator, exc)
         ready.set()
 
     @asynccontextmanager
@@ -85,6 +91,10 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
     async def openai_error(request: Request, exc: openai_compat.OpenAIError) -> JSONResponse:
         return error(request, exc.status, exc.message)
 
+    @app.exception_handler(GeneratorUnavailable)
+    async def generator_unavailable(request: Request, exc: GeneratorUnavailable) -> JSONResponse:
+        return error(request, 503, f"the answer generator is unavailable: {exc}")
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Never a traceback to the client; the server log has it.
@@ -103,7 +113,7 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             return JSONResponse(status_code=503, content={"status": "starting"})
         a: Archive = state["archive"]
         return JSONResponse({"status": "ready", "articles": a.store.count_articles(),
-                             "passages": a.store.count_passages()})
+                             "passages": a.store.count_passages(), "generator": a.generator})
 
     @app.post("/ask", response_model=Answer, dependencies=[Depends(require_read)])
     def ask(body: AskRequest, archive: ArchiveDep) -> Answer:

@@ -12,6 +12,7 @@ from api.auth import require_read
 from api.deps import ArchiveDep, ConversationsDep
 from api.schemas import AskRequest, ConversationAnswer, ConversationIn, MessageIn
 from qa.conversations import Conversation, ConversationStore, ConversationSummary
+from qa.llm import GeneratorUnavailable
 from qa.models import Answer, Turn
 
 log = logging.getLogger("byline")
@@ -27,6 +28,8 @@ def answer_events(events: Iterator[tuple[str, Any]], on_done=None) -> Iterator[S
                 yield ServerSentEvent(event="done", data={**data.model_dump(), **extra})
             else:
                 yield ServerSentEvent(event=name, data=data)
+    except GeneratorUnavailable as exc:
+        yield ServerSentEvent(event="error", data={"detail": f"the answer generator is unavailable: {exc}"})
     except Exception:
         log.exception("error while streaming an answer")
         yield ServerSentEvent(event="error", data={"detail": "the answer failed: see the server log"})

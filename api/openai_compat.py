@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import require_read
 from api.deps import ArchiveDep
+from qa.llm import GeneratorUnavailable
 from qa.models import Answer, Filters, Turn
 
 MODEL_ID = "byline"
@@ -67,7 +68,8 @@ def split(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
 def _extra(answer: Answer) -> dict:
     return {"citations": [c.model_dump() for c in answer.citations],
             "byline": {"standalone_question": answer.standalone_question, "abstained": answer.abstained,
-                       "confidence": answer.confidence, "timings_ms": answer.timings_ms}}
+                       "confidence": answer.confidence, "timings_ms": answer.timings_ms,
+                       "generator": answer.generator, "dropped": answer.dropped}}
 
 
 def _usage(question: str, history: list[Turn], answer: str) -> dict:
@@ -110,6 +112,9 @@ def _stream(archive, body: ChatRequest, question: str, history: list[Turn], cid:
                 yield chunk({"content": data["text"]})
             elif name == "done":
                 yield chunk({}, "stop", **_extra(data))
+    except GeneratorUnavailable as exc:
+        err = {"error": {"message": f"the answer generator is unavailable: {exc}", "type": "server_error"}}
+        yield f"data: {json.dumps(err)}\n\n".encode()
     except Exception:
         logging.getLogger("byline").exception("error while streaming a chat completion")
         err = {"error": {"message": "the answer failed: see the server log", "type": "server_error"}}

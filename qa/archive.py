@@ -15,9 +15,13 @@ from typing import Any
 
 from qa.answer import candidate_sentences, extract, _weights
 from qa.articles import Draft
+from qa.generate import Composition, chain, generate, split_markers
+from qa.llm import chat_model
+from qa.verify import Evidence
 from qa.embeddings import Embedder, EmbeddingCache
 from qa.ingest import IngestReport, Ingestor, article_from_stored
-from qa.models import Answer, Article, Citation, Filters, Turn
+from qa.gguf import MODELS
+from qa.models import Answer, Article, Citation, Filters, Span, Turn
 from qa.question import analyse
 from qa.retrieval import HybridRetriever, idf
 from qa.rewrite import ABSTAINED, standalone
@@ -34,6 +38,16 @@ class Trace:
     candidate_doc: str | None
     time_range: tuple[date, date] | None
     support: list[tuple[str, float]] = field(default_factory=list)  # best sentences, with their support
+    generated: dict[str, Any] = field(default_factory=dict)  # what a generator wrote, kept and dropped
+
+
+@dataclass
+class Retrieved:
+    """What the answer stages work from: the passages, in rank order, and their articles."""
+
+    passages: list
+    articles: dict[str, Article]
+    names: list[str]  # what the question names
 
 
 class Archive:
@@ -49,6 +63,24 @@ class Archive:
         self.store = store or FaissStore(data / "index", self.embedder.dim, space=self.embedder.name)
         self.ingestor = Ingestor(self.store, self.embedder, settings.reference_date(),
                                  settings.passage_chars, settings.passage_overlap_sentences)
+        self._chain = None  # the generator's chat model, loaded on first use
+
+    @property
+    def generator(self) -> str:
+        if self.settings.generator == "llm-local":
+            known = self.settings.llm_model in MODELS
+            return f"llm-local:{self.settings.llm_model if known else self.settings.llm_model_path().stem}"
+        if self.settings.generator == "openai":
+            return f"openai:{self.settings.openai_model}"
+        return "extractive"
+
+    def load_generator(self) -> None:
+        """Load the configured chat model now (a server does at start), not at the first question."""
+        if self.settings.generator != "extractive" and self._chain is None:
+            model = chat_model(self.settings)
+            if hasattr(model, "_load"):
+                model._load()
+            self._chain = chain(model)
 
     # --- articles -----------------------------------------------------------------
     def ingest_paths(self, paths: list[Path], progress: bool = False) -> IngestReport:
@@ -85,7 +117,15 @@ class Archive:
         answer that was found before the abstention threshold was applied."""
         t0 = time.perf_counter()
         query = self.standalone(question, history, as_of)
-        return self.answer_standalone(query, as_of, filters, top_k, started=t0)
+        if self.settings.generator == "extractive":
+            return self.answer_standalone(query, as_of, filters, top_k, started=t0)
+        answer = trace = None
+        for name, data in self._generated_events(query, as_of, filters, top_k, t0):
+            if name == "done":
+                answer = data
+            elif name == "trace":
+                trace = data
+        return answer, trace
 
     def ask_events(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
                    filters: Filters | None = None, top_k: int | None = None) -> Iterator[tuple[str, Any]]:
@@ -95,10 +135,13 @@ class Archive:
         t0 = time.perf_counter()
         query = self.standalone(question, history, as_of)
         yield "question", {"standalone_question": query}
+        if self.settings.generator != "extractive":
+            # Sentence by sentence, each sent once verified; citations are sent (all of them
+            # so far) before the sentence that first uses them.
+            yield from ((n, d) for n, d in self._generated_events(query, as_of, filters, top_k, t0) if n != "trace")
+            return
         answer, _ = self.answer_standalone(query, as_of, filters, top_k, started=t0)
-        yield "citations", [c.model_dump() for c in answer.citations]
-        for piece in re.findall(r"\S+\s*", answer.answer):
-            yield "answer", {"text": piece}
+        yield from _spoken(answer)
         yield "done", answer
 
     def standalone(self, question: str, history: list[Turn] | None, as_of: date | None) -> str:
@@ -106,7 +149,54 @@ class Archive:
 
     def answer_standalone(self, query: str, as_of: date | None = None, filters: Filters | None = None,
                           top_k: int | None = None, started: float | None = None) -> tuple[Answer, Trace]:
-        """Retrieve and answer a question that already stands alone."""
+        """Retrieve and answer (extractively) a question that already stands alone."""
+        answer, trace, _ = self._extract(query, as_of, filters, top_k, started)
+        return answer, trace
+
+    def _generated_events(self, query: str, as_of: date | None, filters: Filters | None, top_k: int | None,
+                          started: float) -> Iterator[tuple[str, Any]]:
+        """A generated answer as events; the extractive answer stands in when no generated
+        sentence is supported (or the model declines), and then says so in `generator`."""
+        extractive, trace, found = self._extract(query, as_of, filters, top_k, started)
+        self.load_generator()
+        evidence = [Evidence(n=i, doc_id=p.doc_id, start=p.start, end=p.end,
+                             sentences=tuple(Span(s, e) for s, e in p.metadata.get("sentences", [])),
+                             article_text=found.articles[p.doc_id].text)
+                    for i, p in enumerate(found.passages[: self.settings.llm_passages], 1)]
+        composition = Composition({e.n: e for e in evidence}, found.articles, self.settings.verify_min_coverage,
+                                  topic=found.names)
+        timings = dict(extractive.timings_ms)
+        t1 = time.perf_counter()
+        sent_citations = 0
+        if evidence:
+            for kind, text in generate(self._chain, query, evidence, found.articles,
+                                       as_of or self.settings.reference_date(), composition):
+                if kind == "token":
+                    timings.setdefault("first_token", round((time.perf_counter() - started) * 1000, 1))
+                    continue
+                timings.setdefault("first_sentence", round((time.perf_counter() - started) * 1000, 1))
+                if len(composition.citations) > sent_citations:
+                    sent_citations = len(composition.citations)
+                    yield "citations", [c.model_dump() for c in composition.citations]
+                yield "answer", {"text": (" " if len(composition.kept) > 1 else "") + text}
+        timings["generate"] = round((time.perf_counter() - t1) * 1000, 1)
+        timings["total"] = round((time.perf_counter() - started) * 1000, 1)
+        trace.generated = {"kept": composition.kept, "dropped": composition.dropped,
+                           "declined": composition.declined, "attributed": composition.attributed}
+        if composition.kept:
+            answer = Answer(answer=composition.answer, abstained=False, confidence=extractive.confidence,
+                            standalone_question=query, citations=composition.citations, timings_ms=timings,
+                            generator=self.generator, dropped=len(composition.dropped))
+            trace.candidate = split_markers(answer.answer)[0]
+            trace.candidate_doc = answer.citations[0].doc_id
+        else:
+            answer = extractive.model_copy(update={"timings_ms": timings, "dropped": len(composition.dropped)})
+            yield from _spoken(answer)
+        yield "done", answer
+        yield "trace", trace
+
+    def _extract(self, query: str, as_of: date | None, filters: Filters | None, top_k: int | None,
+                 started: float | None) -> tuple[Answer, Trace, Retrieved]:
         timings: dict[str, float] = {}
         t0 = started if started is not None else time.perf_counter()
         reference = as_of or self.settings.reference_date()
@@ -143,10 +233,11 @@ class Archive:
                       candidate_doc=found.sentence.passage.doc_id if found else None,
                       time_range=(info.time.start, info.time.end) if info.time else None,
                       support=[(x.text, x.score) for x in sentences[:12]])
+        retrieved = Retrieved(passages, {k: article_from_stored(a) for k, a in articles.items()}, list(info.named))
         if found is None or confidence < self.settings.abstain_below:
             return Answer(answer=ABSTENTION, abstained=True, confidence=confidence,
-                          standalone_question=query, citations=[], timings_ms=timings), trace
-        art = article_from_stored(articles[found.sentence.passage.doc_id])
+                          standalone_question=query, citations=[], timings_ms=timings), trace, retrieved
+        art = retrieved.articles[found.sentence.passage.doc_id]
         sent = found.sentence
         citation = Citation(
             n=1, doc_id=art.id, title=art.title, source=art.source, url=art.url,
@@ -155,7 +246,7 @@ class Archive:
             quote=sent.text, start=sent.span.start, end=sent.span.end,
         )
         return Answer(answer=f"{found.text} [1]", abstained=False, confidence=confidence,
-                      standalone_question=query, citations=[citation], timings_ms=timings), trace
+                      standalone_question=query, citations=[citation], timings_ms=timings), trace, retrieved
 
     def _filter(self, filters: Filters | None, as_of: date | None, time_range) -> PassageFilter:
         f = filters or Filters()
@@ -174,3 +265,10 @@ class Archive:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _spoken(answer: Answer) -> Iterator[tuple[str, Any]]:
+    """An answer that is whole already, as stream events: its citations, then its words."""
+    yield "citations", [c.model_dump() for c in answer.citations]
+    for piece in re.findall(r"\S+\s*", answer.answer):
+        yield "answer", {"text": piece}

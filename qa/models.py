@@ -76,6 +76,10 @@ class Answer(BaseModel):
     standalone_question: str
     citations: list[Citation]
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    generator: str = Field("extractive", description="What wrote the answer: 'extractive', or the "
+                           "generator and model, e.g. 'llm-local:qwen2.5-coder-1.5b'.")
+    dropped: int = Field(0, description="Generated sentences left out because the passage they "
+                         "cite does not support them.")
 
 
 class Filters(BaseModel):

@@ -5,7 +5,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -30,6 +30,26 @@ class Settings(BaseSettings):
     abstain_below: float = Field(
         0.45, ge=0.0, le=1.0, description="Answers with less support than this abstain."
     )
+    generator: Literal["extractive", "llm-local", "openai"] = Field(
+        "extractive",
+        description="Who writes answers: 'extractive' (a cited span, no LLM), 'llm-local' (a GGUF model "
+        "in-process; `make model`) or 'openai' (any OpenAI-compatible server). Generated sentences are "
+        "kept only when the passage they cite supports them.")
+    model_dir: Path = Field(Path.home() / ".cache" / "byline" / "models",
+                            description="Where `byline model install` assembles GGUF files.")
+    llm_model: str = Field("qwen2.5-coder-1.5b", description="'qwen2.5-coder-1.5b' or 'qwen2.5-0.5b' "
+                           "(assembled in model_dir), or a path to any GGUF file.")
+    llm_threads: int = Field(0, ge=0, description="llama.cpp threads; 0: one per core.")
+    llm_context: int = Field(4096, ge=512, le=32768)
+    llm_max_tokens: int = Field(200, ge=16, le=2048)
+    llm_passages: int = Field(4, ge=1, le=20, description="Top passages the model is given, numbered.")
+    openai_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:11434/v1 (Ollama).")
+    openai_api_key: str | None = None
+    openai_model: str = "default"
+    openai_timeout: float = Field(120.0, gt=0)
+    verify_min_coverage: float = Field(
+        0.6, ge=0.0, le=1.0,
+        description="A generated sentence's content words that its cited passage must contain, as a share.")
     today: date | None = Field(None, description="'Today' for relative dates; default: the clock.")
     max_upload_bytes: int = Field(5_000_000, ge=1_000)
     host: str = "127.0.0.1"
@@ -48,6 +68,12 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             return [x.strip() for x in v.split(",") if x.strip()]
         return v
+
+    def llm_model_path(self) -> Path:
+        from qa.gguf import MODELS  # the catalogue of assembled models
+
+        known = MODELS.get(self.llm_model)
+        return Path(self.model_dir) / known.filename if known else Path(self.llm_model).expanduser()
 
     def reference_date(self) -> date:
         return self.today or date.today()

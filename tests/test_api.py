@@ -21,8 +21,9 @@ def test_ask_returns_the_documented_shape(client):
     r = client.post("/ask", json={"question": "Who invited Zarif to Baghdad in 2025?"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "abstained", "confidence", "standalone_question", "citations", "timings_ms"}
-    assert "al-Hakim" in body["answer"]
+    assert set(body) == {"answer", "abstained", "confidence", "standalone_question", "citations", "timings_ms",
+                         "generator", "dropped"}
+    assert "al-Hakim" in body["answer"] and body["generator"] == "extractive" and body["dropped"] == 0
     c = body["citations"][0]
     assert set(c) == {"n", "doc_id", "title", "source", "url", "published", "published_inferred", "quote", "start", "end"}
     assert c["doc_id"] == "001_5636c687975dd817" and c["published"] == "2025-02-07"

@@ -142,6 +142,12 @@ function renderAnswer(li, a) {
   } else {
     answer.replaceChildren(...answerNodes(a.answer, a.citations || []));
   }
+  // Which answerer wrote it, and what the check against the cited passages left out.
+  li.querySelector(".provenance")?.remove();
+  const notes = [];
+  if (a.generator && a.generator !== "extractive") notes.push(`Written by ${a.generator}; every sentence checked against the passage it cites.`);
+  if (a.dropped) notes.push(`${a.dropped} generated sentence${a.dropped > 1 ? "s" : ""} left out: the cited passage did not support ${a.dropped > 1 ? "them" : "it"}.`);
+  if (notes.length) answer.after(el("p", { class: "provenance", text: notes.join(" ") }));
   const cites = li.querySelector(".citations");
   cites.replaceChildren(...(a.citations || []).map((c) => el("li", {},
     el("button", { class: "cite", onclick: () => openSource(c) },
