@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import statistics
 import string
@@ -106,6 +107,9 @@ class Outcome:
     timings_ms: dict[str, float]
     choice: str | None = None  # the multiple-choice pick, where the item has choices
     choice_correct: float | None = None
+    generator: str = "extractive"  # what wrote the answer
+    generated_sentences: int = 0  # sentences a generator wrote (kept and dropped)
+    dropped: int = 0  # of those, how many its citations did not support
 
 
 def load_questions(path: Path) -> list[Item]:
@@ -186,10 +190,32 @@ def pick_choice(choices: list[str], support: list[tuple[str, float]], answer: st
     return best[2] if best else None
 
 
+def with_generator(settings: Settings, spec: str) -> Settings:
+    """Settings for a generator named as on the command line: 'extractive', 'openai',
+    'llm-local' (the configured model) or 'llm-local:MODEL' (a known name or a GGUF path)."""
+    kind, _, model = spec.partition(":")
+    if kind not in ("extractive", "llm-local", "openai"):
+        raise ValueError(f"unknown generator {spec!r}: use extractive, llm-local[:MODEL] or openai")
+    update: dict = {"generator": kind}
+    if model:
+        update["llm_model" if kind == "llm-local" else "openai_model"] = model
+    return settings.model_copy(update=update)
+
+
+def sample_items(items: list[Item], n: int, seed: int = 2024) -> list[Item]:
+    """A fixed sample: the same n questions on every run and machine, in file order."""
+    if n >= len(items):
+        return items
+    keep = set(random.Random(seed).sample(range(len(items)), n))
+    return [x for i, x in enumerate(items) if i in keep]
+
+
 def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | None = None,
-             progress: bool = True, pipeline: str = "byline", baseline_factory=None) -> dict:
+             progress: bool = True, pipeline: str = "byline", baseline_factory=None,
+             sample: int | None = None) -> dict:
     """Score a question set on a corpus. `pipeline` is 'byline', or 'baseline' with
-    `baseline_factory(drafts, embedder, today, abstain_below)` building the comparison pipeline."""
+    `baseline_factory(drafts, embedder, today, abstain_below)` building the comparison pipeline.
+    `sample` scores a fixed sample of that many questions instead of all (or the first `limit`)."""
     data = Path(settings.data_dir)
     embedder = Embedder(settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
                         settings.embedding_batch_size)
@@ -212,6 +238,10 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
         raise ValueError(f"unknown pipeline {pipeline!r}")
     ingest_s = time.perf_counter() - t0
     items = load_questions(questions)[:limit]
+    if sample:
+        items = sample_items(items, sample)
+    if pipeline == "byline":
+        system.load_generator()  # not timed as the first question's
     outcomes: list[Outcome] = []
     for item in tqdm(items, desc="questions", disable=not progress):
         answer, trace = system.ask_traced(item.question, item.history, item.as_of)
@@ -240,6 +270,9 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             wrong_year=wrong_year, timings_ms=answer.timings_ms,
             choice=choice, choice_correct=(float(choice is not None and exact(choice, item.answers) == 1.0)
                                            if item.choices else None),
+            generator=answer.generator,
+            generated_sentences=len(trace.generated.get("kept", [])) + len(trace.generated.get("dropped", [])),
+            dropped=len(trace.generated.get("dropped", [])),
         ))
     result = summarise(outcomes, settings.abstain_below)
     result["pipeline"] = pipeline
@@ -247,7 +280,8 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
                         "ingest_seconds": round(ingest_s, 1), "passages": passages}
     result["questions_file"] = str(questions)
     result["settings"] = {"embedding_model": settings.embedding_model, "top_k": settings.top_k,
-                          "passage_chars": settings.passage_chars, "abstain_below": settings.abstain_below}
+                          "passage_chars": settings.passage_chars, "abstain_below": settings.abstain_below,
+                          "generator": system.generator if pipeline == "byline" else "extractive"}
     result["outcomes"] = [asdict(o) for o in outcomes]
     if hasattr(system, "close"):
         system.close()
@@ -286,6 +320,10 @@ def scores(outcomes: list[Outcome]) -> dict:
         "answered_share": mean([float(not o.abstained) for o in outcomes]),
         "wrong_year_answers": sum(o.wrong_year for o in outcomes),
         "multiple_choice_accuracy": mean([o.choice_correct for o in outcomes if o.choice_correct is not None]),
+        # Generated answers: how often the generator's text was shown (not the extractive
+        # stand-in), and how often every sentence it wrote was supported by its citation.
+        "generated_share": mean([float(o.generator != "extractive") for o in outcomes]),
+        "supported_share": mean([float(o.dropped == 0) for o in outcomes if o.generated_sentences]),
     }
 
 
@@ -324,7 +362,8 @@ def summarise(outcomes: list[Outcome], threshold: float) -> dict:
         by_type[o.type].append(o)
     latency = {stage: {"p50": _pct([o.timings_ms.get(stage, 0.0) for o in outcomes], 0.5),
                        "p95": _pct([o.timings_ms.get(stage, 0.0) for o in outcomes], 0.95)}
-               for stage in ("rewrite", "retrieve", "answer", "total")}
+               for stage in ("rewrite", "retrieve", "answer", "first_token", "first_sentence", "generate", "total")
+               if any(stage in o.timings_ms for o in outcomes)}
     answered = [o for o in outcomes if not o.abstained]
     abstained = [o for o in outcomes if o.abstained]
     in_corpus = [o for o in outcomes if o.sources or not o.gold]
@@ -389,7 +428,8 @@ def markdown(result: dict) -> str:
 
 
 COMPARED = ["exact_match", "f1", "answer_contained", "citation_accuracy", "retrieval_recall_at_k", "mrr",
-            "abstention_accuracy_unanswerable", "answered_share", "wrong_year_answers", "multiple_choice_accuracy"]
+            "abstention_accuracy_unanswerable", "answered_share", "wrong_year_answers", "multiple_choice_accuracy",
+            "generated_share", "supported_share"]
 
 
 def comparison_markdown(results: dict[str, dict]) -> str:
@@ -397,7 +437,7 @@ def comparison_markdown(results: dict[str, dict]) -> str:
     articles hold each answer) on those whose answer is in the corpus, with latency ratios."""
     names = list(results)
     first = results[names[0]]
-    lines = [f"# Byline vs baseline — {Path(first['questions_file']).name}", "",
+    lines = [f"# {' vs '.join(names)} — {Path(first['questions_file']).name}", "",
              f"Corpus `{first['corpus']['path']}` ({first['corpus']['articles']} articles); "
              f"{first['overall']['n']} questions.", ""]
     for n in names:
@@ -414,10 +454,13 @@ def comparison_markdown(results: dict[str, dict]) -> str:
     lines += ["", "## Latency (ms, per question, warm)", "",
               "| stage | " + " | ".join(f"{n} p50 / p95" for n in names) + " | ratio p50 (" +
               f"{names[0]} / {names[-1]}) |", "|---|" + "---|" * (len(names) + 1)]
-    for stage in ("retrieve", "answer", "total"):
-        cells = [f"{results[n]['latency_ms'][stage]['p50']} / {results[n]['latency_ms'][stage]['p95']}" for n in names]
-        a, b = results[names[0]]["latency_ms"][stage]["p50"], results[names[-1]]["latency_ms"][stage]["p50"]
-        ratio = round(a / b, 2) if b else None
+    for stage in ("retrieve", "answer", "first_token", "first_sentence", "total"):
+        if not any(stage in results[n]["latency_ms"] for n in names):
+            continue
+        lat = {n: results[n]["latency_ms"].get(stage, {"p50": None, "p95": None}) for n in names}
+        cells = [f"{lat[n]['p50']} / {lat[n]['p95']}" for n in names]
+        a, b = lat[names[0]]["p50"], lat[names[-1]]["p50"]
+        ratio = round(a / b, 2) if a is not None and b else None
         lines.append(f"| {stage} | " + " | ".join(cells) + f" | {ratio} |")
     types = sorted({t for n in names for t in results[n]["by_type"]})
     lines += ["", "## Exact match by question type", "", "| type | " + " | ".join(names) + " |", rule]
