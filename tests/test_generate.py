@@ -279,3 +279,20 @@ def test_a_real_gguf_streams_over_http_and_the_openai_endpoint(settings, local):
         body = r.json()
         assert body["byline"]["generator"] in (done["generator"], "extractive")
         assert body["choices"][0]["message"]["content"]
+
+
+def test_the_openai_generator_talks_to_a_real_openai_compatible_server(settings, archive, local):
+    """llama.cpp's own server (the one xllamacpp runs on loopback) is an OpenAI-compatible
+    server like vLLM or Ollama: the openai generator, through langchain-openai, answers from it."""
+    pytest.importorskip("langchain_openai")
+    from qa.archive import Archive
+
+    address = local._chain.last._load().listening_address  # the chain is prompt | model
+    remote = Archive(settings.model_copy(update={"generator": "openai", "openai_base_url": f"{address}/v1",
+                                                 "openai_model": "smollm2", "llm_max_tokens": 48}),
+                     store=archive.store, embedder=archive.embedder)
+    answer, trace = remote.ask_traced("Who invited Zarif to Baghdad in 2025?")
+    assert trace.generated["kept"] or trace.generated["dropped"] or trace.generated["declined"]
+    assert answer.generator in ("openai:smollm2", "extractive")
+    for c in answer.citations:
+        assert remote.get(c.doc_id).text[c.start:c.end] == c.quote
