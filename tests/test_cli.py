@@ -45,6 +45,9 @@ def test_ask_json_and_docs(env, tmp_path):
     (["nope"], "No such command"),
     (["ingest", "/no/such/file.txt"], "no such file"),
     (["eval", "--questions", "/no/such.jsonl"], "does not exist"),
+    (["eval", "--generator", "gpt-9"], "unknown generator"),
+    (["eval", "--generator", "extractive", "--pipeline", "both"], "--generator"),
+    (["model", "install", "llama-70b"], "unknown model"),
 ])
 def test_bad_arguments_give_one_line_and_non_zero(env, args, fragment):
     r = byline(env, *args)
@@ -56,3 +59,10 @@ def test_bad_arguments_give_one_line_and_non_zero(env, args, fragment):
 def test_help_for_every_command(env):
     for args in (["--help"], ["ask", "--help"], ["ingest", "--help"], ["docs", "--help"], ["eval", "--help"], ["serve", "--help"]):
         assert byline(env, *args).returncode == 0
+
+
+def test_a_missing_local_model_is_one_line_not_a_traceback(env):
+    r = byline({**env, "BYLINE_GENERATOR": "llm-local", "BYLINE_LLM_MODEL": "/no/such/model.gguf"},
+               "ask", "Who invited Zarif to Baghdad in 2025?")
+    lines = [line for line in r.stderr.splitlines() if line.strip() and "Loading" not in line]
+    assert r.returncode == 1 and len(lines) == 1 and "no GGUF model at /no/such/model.gguf" in lines[0], r.stderr

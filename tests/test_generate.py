@@ -296,3 +296,17 @@ def test_the_openai_generator_talks_to_a_real_openai_compatible_server(settings,
     assert answer.generator in ("openai:smollm2", "extractive")
     for c in answer.citations:
         assert remote.get(c.doc_id).text[c.start:c.end] == c.quote
+
+
+def test_an_unavailable_generator_is_a_503_with_its_reason(settings, archive):
+    from api.app import create_app
+    from qa.archive import Archive
+    from tests.test_chat_api import events
+
+    broken = Archive(settings.model_copy(update={"generator": "llm-local", "llm_model": "/no/such/model.gguf"}),
+                     store=archive.store, embedder=archive.embedder)
+    with TestClient(create_app(settings, broken)) as client:
+        r = client.post("/ask", json={"question": "Who invited Zarif to Baghdad in 2025?"})
+        assert r.status_code == 503 and "no GGUF model at /no/such/model.gguf" in r.json()["detail"]
+        got = events(client.post("/ask/stream", json={"question": "Who invited Zarif to Baghdad in 2025?"}))
+        assert got[-1][0] == "error" and "no GGUF model" in got[-1][1]["detail"]
