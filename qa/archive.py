@@ -265,6 +265,7 @@ class Archive:
 
     def close(self) -> None:
         self.store.close()
+        self._chain = None  # a local model's memory goes with it
 
 
 def _spoken(answer: Answer) -> Iterator[tuple[str, Any]]:
