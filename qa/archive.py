@@ -169,8 +169,7 @@ class Archive:
         t1 = time.perf_counter()
         sent_citations = 0
         if evidence:
-            for kind, text in generate(self._chain, query, evidence, found.articles,
-                                       as_of or self.settings.reference_date(), composition):
+            for kind, text in generate(self._chain, query, evidence, found.articles, composition):
                 if kind == "token":
                     timings.setdefault("first_token", round((time.perf_counter() - started) * 1000, 1))
                     continue

@@ -144,8 +144,7 @@ class EchoModel(BaseChatModel):
 
     def _reply(self, messages) -> str:
         prompt = messages[-1].text
-        body = prompt.split("[1] ", 1)[1].split("\n", 1)[1]
-        first = re.match(r".+?[.!?](?=\s)", body).group(0)
+        first = re.search(r"^\[1\] \([^)]*\) (.+?[.!?])(?=\s)", prompt, re.M).group(1)
         return f"{first[:-1]} [1]. The Moon is made of green cheese [2]."
 
     def _generate(self, messages, stop=None, run_manager=None, **kw):
@@ -310,3 +309,13 @@ def test_an_unavailable_generator_is_a_503_with_its_reason(settings, archive):
         assert r.status_code == 503 and "no GGUF model at /no/such/model.gguf" in r.json()["detail"]
         got = events(client.post("/ask/stream", json={"question": "Who invited Zarif to Baghdad in 2025?"}))
         assert got[-1][0] == "error" and "no GGUF model" in got[-1][1]["detail"]
+
+
+def test_a_bare_reference_is_not_a_claim():
+    c = composition()
+    assert c.add("The passage number is [2].") is None and c.add("[1]") is None
+    assert not c.dropped and not c.kept
+
+
+def test_a_bracketed_year_is_not_a_marker():
+    assert split_markers("He came in [2025] [1].") == ("He came in [2025].", [1])
