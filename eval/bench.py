@@ -42,6 +42,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="passes over the seed questions")
     ap.add_argument("--clients", type=int, default=8, help="concurrent clients over loopback")
     ap.add_argument("--max-requests", type=int, default=200, help="requests per /ask run on the corpus")
+    ap.add_argument("--parts", nargs="+", choices=["ingest", "ask", "cold"], default=["ingest", "ask", "cold"],
+                    help="which benchmarks to run")
     args = ap.parse_args()
 
     from qa.archive import Archive
@@ -50,18 +52,22 @@ def main() -> None:
 
     corpus = args.corpus if args.corpus.exists() else None
     with tempfile.TemporaryDirectory() as tmp:
-        sample = list(islice(load_corpus(corpus or ROOT / "seeds"), args.ingest_articles))
-        bench_ingest(Settings(data_dir=Path(tmp) / "ingest", seeds_dir=Path(tmp) / "none"), sample,
-                     "RealTimeQA" if corpus else "seed")
+        if "ingest" in args.parts:
+            sample = list(islice(load_corpus(corpus or ROOT / "seeds"), args.ingest_articles))
+            bench_ingest(Settings(data_dir=Path(tmp) / "ingest", seeds_dir=Path(tmp) / "none"), sample,
+                         "RealTimeQA" if corpus else "seed")
+        if not {"ask", "cold"} & set(args.parts):
+            return
 
         settings = Settings(data_dir=Path(tmp) / "data", seeds_dir=ROOT / "seeds")
         archive = Archive(settings)
         archive.ensure_seeded(progress=False)
         seeds = load_questions(ROOT / "eval" / "seed_questions.jsonl")
-        bench_ask("seeds", settings, archive, [_body(q) for _ in range(args.repeat) for q in seeds], args.clients)
+        if "ask" in args.parts:
+            bench_ask("seeds", settings, archive, [_body(q) for _ in range(args.repeat) for q in seeds], args.clients)
         archive.close()
 
-        if corpus and args.questions.exists():
+        if "ask" in args.parts and corpus and args.questions.exists():
             real = Settings()  # the eval store lives in the real data folder
             rtqa = corpus_archive(real, corpus)
             if rtqa.store.count_passages() == 0:
@@ -73,7 +79,8 @@ def main() -> None:
                 bench_ask("RealTimeQA", real, rtqa, [_body(q) for q in items], args.clients)
             rtqa.close()
 
-        bench_cold_start(settings)
+        if "cold" in args.parts:
+            bench_cold_start(settings)
 
 
 def bench_ingest(settings, drafts, label: str) -> None:
