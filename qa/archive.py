@@ -158,6 +158,14 @@ class Archive:
         """A generated answer as events; the extractive answer stands in when no generated
         sentence is supported (or the model declines), and then says so in `generator`."""
         extractive, trace, found = self._extract(query, as_of, filters, top_k, started)
+        if extractive.abstained:
+            # The passages don't support the question well enough for any answer (the same
+            # threshold, chosen on the eval set): a model asked anyway writes true sentences
+            # beside the point. On the seeds every such generated answer was to an unanswerable question.
+            yield from _spoken(extractive)
+            yield "done", extractive
+            yield "trace", trace
+            return
         self.load_generator()
         evidence = [Evidence(n=i, doc_id=p.doc_id, start=p.start, end=p.end,
                              sentences=tuple(Span(s, e) for s, e in p.metadata.get("sentences", [])),

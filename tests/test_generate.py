@@ -319,3 +319,13 @@ def test_a_bare_reference_is_not_a_claim():
 
 def test_a_bracketed_year_is_not_a_marker():
     assert split_markers("He came in [2025] [1].") == ("He came in [2025].", [1])
+
+
+def test_a_question_the_passages_do_not_support_is_not_sent_to_the_model(generated):
+    class Unreachable(EchoModel):
+        def _reply(self, messages) -> str:
+            raise AssertionError("the model was asked")
+
+    generated._chain = chain(Unreachable())
+    answer = generated.ask("What is the capital of Australia?")
+    assert answer.abstained and answer.generator == "extractive"
