@@ -460,7 +460,7 @@ def comparison_markdown(results: dict[str, dict]) -> str:
         lat = {n: results[n]["latency_ms"].get(stage, {"p50": None, "p95": None}) for n in names}
         cells = [f"{lat[n]['p50']} / {lat[n]['p95']}" for n in names]
         a, b = lat[names[0]]["p50"], lat[names[-1]]["p50"]
-        ratio = round(a / b, 2) if a is not None and b else None
+        ratio = float(f"{a / b:.2g}") if a is not None and b else None  # 0.0032, not 0.0
         lines.append(f"| {stage} | " + " | ".join(cells) + f" | {ratio} |")
     types = sorted({t for n in names for t in results[n]["by_type"]})
     lines += ["", "## Exact match by question type", "", "| type | " + " | ".join(names) + " |", rule]
