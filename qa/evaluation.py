@@ -360,8 +360,10 @@ def summarise(outcomes: list[Outcome], threshold: float) -> dict:
     by_type: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         by_type[o.type].append(o)
-    latency = {stage: {"p50": _pct([o.timings_ms.get(stage, 0.0) for o in outcomes], 0.5),
-                       "p95": _pct([o.timings_ms.get(stage, 0.0) for o in outcomes], 0.95)}
+    # Over the questions that went through the stage: a question answered without the model
+    # has no first token, and counting it as 0 ms would flatter the model.
+    latency = {stage: {"p50": _pct([o.timings_ms[stage] for o in outcomes if stage in o.timings_ms], 0.5),
+                       "p95": _pct([o.timings_ms[stage] for o in outcomes if stage in o.timings_ms], 0.95)}
                for stage in ("rewrite", "retrieve", "answer", "first_token", "first_sentence", "generate", "total")
                if any(stage in o.timings_ms for o in outcomes)}
     answered = [o for o in outcomes if not o.abstained]
