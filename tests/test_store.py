@@ -1,8 +1,10 @@
 """The FAISS store against the store contract, plus what only it promises: crash safety."""
+from datetime import date
+
 import numpy as np
 import pytest
 
-from vectorstore import FaissStore, StoreError
+from vectorstore import FaissStore, PassageFilter, StoreError
 from vectorstore.testing import DIM, StoreContract, article, vec
 
 
@@ -120,3 +122,21 @@ def test_the_e5_embedder_loads_offline_and_ranks_the_relevant_passage_first():
     assert passages.shape == (2, 384) == (2, e.dim)
     assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-3)
     assert passages[0] @ q > passages[1] @ q
+
+
+def test_a_narrow_filter_on_an_inverted_file_still_returns_k(tmp_path):
+    """An inverted file's selector only sees the lists it probes: a filter that leaves a few
+    passages of a big store (one week of an archive) must still get k of them back."""
+    import faiss
+
+    store = FaissStore(tmp_path / "s", DIM, ivf_from=100)
+    store.upsert_many([article(f"d{i:04d}", [f"w{i}a", f"w{i}b"], seed=i,
+                               published=date(2030, 1, 1) if i % 500 == 7 else date(2000 + i % 20, 1, 1))
+                       for i in range(1500)])
+    assert isinstance(store._index, faiss.IndexIVF) and store._index.nlist > 4 * store._index.nprobe
+    week = PassageFilter(published_from=date(2030, 1, 1))  # 3 articles, 6 passages
+    for seed in range(20):
+        hits = store.dense_search(vec(seed), 5, week)
+        assert len(hits) == 5 and {h.passage_id for h in hits} <= set(store._allowed_ids(week).tolist())
+    assert len(store.dense_search(vec(1), 10, week)) == 6
+    store.close()
