@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from qa import nlp
-from qa.dates import DateRange, parse_absolute
+from qa.dates import states_time
 from qa.models import Span
 from qa.question import (
     MONEY_ONLY,
@@ -117,7 +117,8 @@ def candidate_sentences(info: QuestionInfo, passages: list[RetrievedPassage], ar
         entities = [Span(s, e, lab) for s, e, lab in p.metadata.get("entities", [])]
         for s, e in p.metadata.get("sentences", []):
             sent_ents = [x for x in entities if s <= x.start and x.end <= e]
-            if p.tier == 2 and not _states_time(text, sent_ents, info.time):
+            if p.tier == 2 and not states_time([text[x.start:x.end] for x in sent_ents if x.label == "DATE"],
+                                               info.time, p.published_on):
                 continue  # a later article answers a dated question only where it states the date
             s_cov, hits = coverage(tokens(text[s:e], s), weights)
             if focus_weight and not any(q == info.focus for q, _, _ in hits) and any(
@@ -156,18 +157,6 @@ def _about_someone_else(info: QuestionInfo, text: str, start: int, end: int, ent
     for person in info.people:
         parts = [p for p in re.findall(r"[\w'’-]+", person) if len(p) > 2]
         if parts and not any(_same_name(p, w) for p in parts for w in words):
-            return True
-    return False
-
-
-def _states_time(text: str, ents: list[Span], time: DateRange | None) -> bool:
-    if time is None:
-        return True
-    for ent in ents:
-        if ent.label != "DATE":
-            continue
-        parsed = parse_absolute(text[ent.start: ent.end])
-        if parsed and time.contains(parsed[0]):
             return True
     return False
 

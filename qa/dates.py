@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import dateparser
 
@@ -168,3 +168,54 @@ def question_time(question: str, reference: date) -> DateRange | None:
             start, end = monday, monday + timedelta(days=6)
         return DateRange(start, end, m[0])
     return None
+
+
+# --- time stated in an article's sentence --------------------------------------------
+_WEEKDAY = re.compile(r"^(?:on\s+|last\s+|this\s+(?:past\s+)?)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)$", re.I)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTH_DAY = re.compile(rf"^(?:on\s+)?(?:({MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?|[0-3]?\d(?:st|nd|rd|th)?\s+({MONTHS})\.?)$", re.I)
+
+
+def stated_time(text: str, published_on: date | None = None) -> DateRange | None:
+    """The days a sentence's date phrase names. Absolute dates stand alone; relative ones
+    ('last week', 'Friday', 'Jan. 5', 'yesterday') are read from the article's publication day,
+    as its readers read them, and only when that day is known."""
+    text = text.strip()
+    parsed = parse_absolute(text)
+    if parsed:
+        d, precision = parsed
+        start, end = (d, d) if precision == "day" else interval(d.year, d.month if precision == "month" else None)
+        return DateRange(start, end, text)
+    if published_on is None:
+        return None
+    m = _WEEKDAY.match(text)
+    if m:
+        # News tells what happened: 'Friday' in a Monday paper is the Friday before it, and
+        # 'Monday' in it is that day.
+        wanted = _WEEKDAYS.index(m[1].lower())
+        d = published_on - timedelta(days=(published_on.weekday() - wanted) % 7)
+        return DateRange(d, d, text)
+    if _MONTH_DAY.match(text):
+        point = dateparser.parse(text, settings={
+            "RELATIVE_BASE": datetime.combine(published_on, datetime.min.time()),
+            "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False})
+        return DateRange(point.date(), point.date(), text) if point else None
+    if _RELATIVE.fullmatch(text) or re.fullmatch(r"(?:the\s+)?(?:last|past|previous|this)\s+(?:year|month|week)", text, re.I):
+        return question_time(text, published_on)
+    return None
+
+
+def states_time(date_phrases: list[str], time: DateRange | None, published_on: date | None = None) -> bool:
+    """Does any of a sentence's date phrases name the asked time? An absolute date counts when it
+    falls in it (the old rule: '2024' answers for 'January 2024'); a relative one must lie within."""
+    if time is None:
+        return True
+    for phrase in date_phrases:
+        if parse_absolute(phrase):
+            if time.contains(parse_absolute(phrase)[0]):
+                return True
+            continue
+        named = stated_time(phrase, published_on)
+        if named and time.start <= named.start and named.end <= time.end:
+            return True
+    return False

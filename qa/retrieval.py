@@ -17,7 +17,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from qa.dates import DateRange
+from qa.dates import DateRange, states_time
 from qa.embeddings import Embedder
 from vectorstore import PassageFilter, PassageStore
 
@@ -46,6 +46,7 @@ class RetrievedPassage:
     score: float
     tier: int  # 0: date matches the question's time (or none asked), 1: unknown date, 2: later
     published_start: date | None = None
+    published_on: date | None = None  # the day, where the article's date is known to the day
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def to_document(self) -> Document:
@@ -64,8 +65,8 @@ class HybridRetriever(BaseRetriever):
     """Dense + BM25 passages for a query, fused by reciprocal rank fusion.
 
     When the question names a time, passages of articles whose date is known to match
-    rank first, then those of unknown date, then any the filter let through from later
-    (the answer stage uses those only where a sentence itself states the time).
+    rank first, with later ones whose passage states that time; then those of unknown date, then
+    other later ones (the answer stage uses later articles only where a sentence states the time).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -94,22 +95,29 @@ class HybridRetriever(BaseRetriever):
         passages = store.get_passages(ordered[: max(self.k * 4, self.k)])
         articles = store.get_articles(list({p.doc_id for p in passages}))
         out: list[RetrievedPassage] = []
+        ranks: dict[int, int] = {}
         for p in passages:
             art = articles[p.doc_id]
-            tier = 0
+            tier, first = 0, True
+            day = art.published_start if art.published_start == art.published_end else None
             if self.time_range is not None:
                 if art.published_start is None:
-                    tier = 1
+                    tier, first = 1, False
                 elif not self.time_range.overlaps(art.published_start, art.published_end):
-                    tier = 2
+                    # A later article whose passage names the time ('last week', 'in 2023')
+                    # reports it, and ranks with the matching ones.
+                    dates = [p.text[a - p.start: b - p.start]
+                             for a, b, label in p.metadata.get("entities", []) if label == "DATE"]
+                    tier, first = 2, states_time(dates, self.time_range, day)
+            ranks[int(p.id)] = 0 if first else 1
             out.append(
                 RetrievedPassage(
                     passage_id=int(p.id), doc_id=p.doc_id, start=p.start, end=p.end, text=p.text,
                     score=fused[int(p.id)], tier=tier, published_start=art.published_start,
-                    metadata=p.metadata,
+                    published_on=day, metadata=p.metadata,
                 )
             )
-        out.sort(key=lambda r: (min(r.tier, 1), -r.score))
+        out.sort(key=lambda r: (ranks[r.passage_id], -r.score))
         return out[: self.k]
 
     def _get_relevant_documents(

@@ -1,4 +1,5 @@
 """The real pipeline on the real seeds: time, citations, follow-ups, abstention, filters."""
+import json
 from datetime import date
 
 from qa.models import Filters, Turn
@@ -110,3 +111,23 @@ def test_concurrent_questions_get_the_same_answers_as_serial_ones(archive):
     with ThreadPoolExecutor(8) as pool:
         parallel = list(pool.map(ask, items * 2))
     assert parallel == serial * 2
+
+
+def test_a_later_report_answers_for_the_time_it_names(fresh_archive, tmp_path):
+    """'Last week' asked on Friday 12 January 2024 is 1-7 January. A Monday report of 'Friday'
+    names the 5th; one of 'last month' names December. Each answers only its own time."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": "door", "title": "Door panel blows out", "source": "Wire", "published": "2024-01-08",
+         "text": "On Friday, a door panel blew out on an Alaska Airlines flight from Portland, officials said."},
+        {"id": "engine", "title": "Engine fire", "source": "Wire", "published": "2024-01-10",
+         "text": "Last month, an engine caught fire on a United Airlines flight from Denver, officials said."},
+    ]))
+    fresh_archive.ingest_paths([corpus])
+    quiz = date(2024, 1, 12)
+    a = fresh_archive.ask("A door panel blew out on a flight of which airline last week?", as_of=quiz)
+    assert "Alaska Airlines" in a.answer and a.citations[0].doc_id == "door"
+    b = fresh_archive.ask("An engine caught fire on a flight of which airline last month?", as_of=quiz)
+    assert "United Airlines" in b.answer and b.citations[0].doc_id == "engine"
+    c = fresh_archive.ask("An engine caught fire on a flight of which airline last week?", as_of=quiz)
+    assert all(x.doc_id != "engine" for x in c.citations)

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from qa.dates import parse_absolute, question_time
+from qa.dates import parse_absolute, question_time, stated_time, states_time
 
 REF = date(2026, 11, 22)
 
@@ -39,3 +39,35 @@ def test_no_time():
 ])
 def test_parse_absolute(text, expected):
     assert parse_absolute(text) == expected
+
+
+MONDAY = date(2024, 1, 8)
+
+
+@pytest.mark.parametrize("phrase, start, end", [
+    ("Friday", date(2024, 1, 5), date(2024, 1, 5)),  # the Friday before a Monday paper
+    ("on Monday", MONDAY, MONDAY),  # ... and its own day
+    ("Jan. 5", date(2024, 1, 5), date(2024, 1, 5)),
+    ("last week", date(2024, 1, 1), date(2024, 1, 7)),
+    ("yesterday", date(2024, 1, 7), date(2024, 1, 7)),
+    ("last year", date(2023, 1, 1), date(2023, 12, 31)),
+    ("March 2023", date(2023, 3, 1), date(2023, 3, 31)),
+])
+def test_a_sentence_date_is_read_from_its_article_day(phrase, start, end):
+    r = stated_time(phrase, MONDAY)
+    assert (r.start, r.end) == (start, end)
+
+
+def test_relative_dates_need_the_article_day():
+    assert stated_time("Friday", None) is None and stated_time("last week", None) is None
+    assert stated_time("decades", MONDAY) is None
+
+
+def test_states_time():
+    last_week = question_time("last week", date(2024, 1, 12))
+    assert states_time(["Friday"], last_week, MONDAY)
+    assert not states_time(["Friday"], last_week, date(2024, 1, 15))  # that Friday is the 12th
+    assert not states_time(["this month"], last_week, MONDAY)  # overlaps, doesn't lie within
+    assert not states_time(["Friday"], last_week, None)
+    assert states_time(["2024"], question_time("in January 2024", REF), None)  # an absolute year counts
+    assert states_time([], None, None)  # no time asked
