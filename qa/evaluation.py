@@ -23,10 +23,11 @@ from pathlib import Path
 from spacy.lang.en.stop_words import STOP_WORDS
 from tqdm import tqdm
 
+from qa import nlp
 from qa.archive import Archive
 from qa.articles import ArticleError, files_under, from_record, read_path
 from qa.embeddings import Embedder, EmbeddingCache
-from qa.dates import question_time
+from qa.dates import question_time, states_time
 from qa.models import Turn
 from qa.question import stem
 from qa.settings import Settings
@@ -110,6 +111,10 @@ class Outcome:
     generator: str = "extractive"  # what wrote the answer
     generated_sentences: int = 0  # sentences a generator wrote (kept and dropped)
     dropped: int = 0  # of those, how many its citations did not support
+    # The sources a reader would accept for the question's time: not published after its as-of
+    # date nor before the time it names (undated ones count). RealTimeQA's sources are any
+    # article containing the answer string, often years older than the week asked about.
+    timely_sources: list[str] = field(default_factory=list)
 
 
 def load_questions(path: Path) -> list[Item]:
@@ -256,10 +261,15 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
         if time_range and cited:
             known = published(cited[0])
             if known and not (known[0] <= time_range[1] and known[1] >= time_range[0]):
-                # A later article may answer only from a sentence stating the time: check it does.
+                # A later article may answer only from a sentence stating the time: check it
+                # does, reading relative dates ('last week') from the article's day.
                 quote = answer.citations[0].quote
-                wrong_year = not any(str(y) in quote for y in range(time_range[0].year, time_range[1].year + 1))
+                dates = [e.text for e in nlp.full()(quote).ents if e.label_ == "DATE"]
+                wrong_year = not (any(str(y) in quote for y in range(time_range[0].year, time_range[1].year + 1))
+                                  or states_time(dates, asked, known[0] if known[0] == known[1] else None))
         choice = pick_choice(item.choices, trace.support, pred) if item.choices else None
+        timely = [d for d in item.sources
+                  if _timely(published(d), asked.start if asked else None, item.as_of)]
         outcomes.append(Outcome(
             id=item.id, type=item.type, question=item.question, standalone=answer.standalone_question,
             gold=item.answers, answer=pred, candidate=trace.candidate, abstained=answer.abstained,
@@ -273,6 +283,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             generator=answer.generator,
             generated_sentences=len(trace.generated.get("kept", [])) + len(trace.generated.get("dropped", [])),
             dropped=len(trace.generated.get("dropped", [])),
+            timely_sources=timely,
         ))
     result = summarise(outcomes, settings.abstain_below)
     result["pipeline"] = pipeline
@@ -286,6 +297,12 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
     if hasattr(system, "close"):
         system.close()
     return result
+
+
+def _timely(published: tuple[date, date] | None, since: date | None, as_of: date | None) -> bool:
+    if published is None:
+        return True
+    return not (since and published[1] < since) and not (as_of and published[0] > as_of)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -316,6 +333,9 @@ def scores(outcomes: list[Outcome]) -> dict:
         "citation_accuracy": mean([float(any(c in o.sources for c in o.cited)) for o in with_sources]),
         "retrieval_recall_at_k": mean([float(any(d in o.sources for d in o.retrieved)) for o in retr]),
         "mrr": mean(mrr),
+        # Recall over the questions with a source from the right time, counting only those.
+        "retrieval_recall_timely": mean([float(any(d in o.timely_sources for d in o.retrieved))
+                                         for o in retr if o.timely_sources]),
         "abstention_accuracy_unanswerable": mean([float(o.abstained) for o in unanswerable]),
         "answered_share": mean([float(not o.abstained) for o in outcomes]),
         "wrong_year_answers": sum(o.wrong_year for o in outcomes),
@@ -429,7 +449,8 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-COMPARED = ["exact_match", "f1", "answer_contained", "citation_accuracy", "retrieval_recall_at_k", "mrr",
+COMPARED = ["exact_match", "f1", "answer_contained", "citation_accuracy", "retrieval_recall_at_k",
+            "retrieval_recall_timely", "mrr",
             "abstention_accuracy_unanswerable", "answered_share", "wrong_year_answers", "multiple_choice_accuracy",
             "generated_share", "supported_share"]
 

@@ -1,5 +1,6 @@
 """The eval runner: metrics on the seed set, and a small fixed slice of RealTimeQA."""
 import json
+from datetime import date
 
 import pytest
 
@@ -52,6 +53,11 @@ def test_realtimeqa_slice(settings, tmp_path):
     assert o["n"] == 15
     assert o["retrieval_recall_at_k"] >= 0.4  # measured 0.47 when written: a regression floor
     assert result["corpus"]["articles"] == len(slice_)
+    # Sources from before the week asked about, or after the quiz, are not timely ones.
+    outs = result["outcomes"]
+    assert all(set(x["timely_sources"]) <= set(x["sources"]) for x in outs)
+    assert any(len(x["timely_sources"]) < len(x["sources"]) for x in outs)
+    assert o["retrieval_recall_timely"] is not None
 
 
 def test_baseline_side_by_side_on_the_seeds(settings, tmp_path):
@@ -70,6 +76,15 @@ def test_baseline_side_by_side_on_the_seeds(settings, tmp_path):
     assert "| exact_match |" in md and "ratio p50" in md
     pngs = write_plots({"byline": byline, "baseline": base}, tmp_path)
     assert all(p.stat().st_size > 1000 and p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+
+
+def test_a_timely_source_is_not_older_than_the_time_asked_nor_newer_than_the_question():
+    week, quiz = date(2024, 1, 1), date(2024, 1, 5)
+    assert evaluation._timely((date(2024, 1, 3), date(2024, 1, 3)), week, quiz)
+    assert not evaluation._timely((date(2022, 11, 8), date(2022, 11, 8)), week, quiz)
+    assert not evaluation._timely((date(2024, 1, 8), date(2024, 1, 8)), week, quiz)
+    assert evaluation._timely((date(2023, 1, 1), date(2023, 12, 31)), None, quiz)  # no time named
+    assert evaluation._timely(None, week, quiz)  # undated: can't be ruled out
 
 
 def test_multiple_choice_pick_is_the_best_supported_option():
