@@ -5,9 +5,12 @@ The vectors: real MiniLM passage embeddings from the embedding cache, when there
 act as topic centres, else random ones; each synthetic vector is a centre plus Gaussian noise,
 normalised, so neighbourhoods look like a news corpus (clusters of near-duplicates), not like
 uniform noise, which flatters no index and matches no corpus. Queries are other perturbations
-of the same centres.
+of the same centres. `--noise` sets how far a vector strays from its centre: at 0.35 (the
+default) neighbours share a centre with cosine ~0.9, like near-duplicate wire copy; at 1.0 they
+sit at cosine ~0.5 and clusters overlap, which is harder on every approximate index.
 
-    python eval/scale.py --sizes 100000 1000000 [--types flat hnsw ivf ivfpq] [--json out.json]
+    python eval/scale.py --sizes 100000 1000000 [--types flat hnsw ivf ivfpq] [--noise 0.35]
+                         [--json out.json]
 """
 from __future__ import annotations
 
@@ -109,6 +112,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--types", nargs="+", default=["flat", "hnsw", "ivf", "ivfpq"])
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--noise", type=float, default=0.35, help="distance from a centre (see above)")
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("BYLINE_DATA_DIR", "data")) / "embeddings.sqlite")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
@@ -116,11 +120,11 @@ def main() -> None:
     rng = np.random.default_rng(0)
     c = centres(args.cache, 30_000, rng)
     print(f"{len(c)} centres ({'real passage embeddings' if args.cache.exists() else 'random'}), "
-          f"{os.cpu_count()} cores, faiss {faiss.__version__}")
+          f"noise {args.noise}, {os.cpu_count()} cores, faiss {faiss.__version__}")
     rows = []
     for n in args.sizes:
-        base = synthetic(c, n, rng)
-        queries = synthetic(c, args.queries, rng)
+        base = synthetic(c, n, rng, args.noise)
+        queries = synthetic(c, args.queries, rng, args.noise)
         exact = faiss.IndexFlatIP(DIM)
         exact.add(base)
         _, truth = exact.search(queries, 10)
