@@ -211,8 +211,9 @@ def states_time(date_phrases: list[str], time: DateRange | None, published_on: d
     if time is None:
         return True
     for phrase in date_phrases:
-        if parse_absolute(phrase):
-            if time.contains(parse_absolute(phrase)[0]):
+        absolute = parse_absolute(phrase)
+        if absolute:
+            if time.contains(absolute[0]):
                 return True
             continue
         named = stated_time(phrase, published_on)
