@@ -4,7 +4,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from vectorstore import FaissStore, PassageFilter, StoreError
+from vectorstore import STORE_KINDS, FaissStore, PassageFilter, PassageStore, StoreError, open_store
 from vectorstore.testing import DIM, StoreContract, article, vec
 
 
@@ -28,17 +28,17 @@ def test_store_switches_to_an_inverted_file_and_back_by_size(tmp_path):
     store = FaissStore(tmp_path / "s", DIM, ivf_from=10)
     for i in range(4):
         store.upsert(*article(f"d{i}", ["w1", "w2"], seed=i))
-    assert not isinstance(store._index, faiss.IndexIVF) and store._index.ntotal == 8
+    assert not isinstance(store._faiss.index, faiss.IndexIVF) and store._faiss.index.ntotal == 8
     store.upsert(*article("big", ["w3", "w4"], seed=9))  # crossing the rule rebuilds as IVF
-    assert isinstance(store._index, faiss.IndexIVF) and store._index.ntotal == 10
+    assert isinstance(store._faiss.index, faiss.IndexIVF) and store._faiss.index.ntotal == 10
     hits = store.dense_search(vec(9 * 100), 3)
     assert hits and all(h.passage_id in {p.id for p in store.get_passages([h.passage_id])} for h in hits)
     store.close()
     reopened = FaissStore(tmp_path / "s", DIM, ivf_from=10)  # read back as it was written
-    assert isinstance(reopened._index, faiss.IndexIVF) and reopened._index.ntotal == 10
+    assert isinstance(reopened._faiss.index, faiss.IndexIVF) and reopened._faiss.index.ntotal == 10
     for i in range(4):
         reopened.delete(f"d{i}")  # shrunk under half the rule: flat again
-    assert not isinstance(reopened._index, faiss.IndexIVF) and reopened._index.ntotal == 2
+    assert not isinstance(reopened._faiss.index, faiss.IndexIVF) and reopened._faiss.index.ntotal == 2
     reopened.close()
 
 
@@ -58,7 +58,7 @@ def test_killed_between_commit_and_index_write_recovers(tmp_path, monkeypatch):
     def killed(*args, **kwargs):
         raise KeyboardInterrupt("killed while writing the index")
 
-    monkeypatch.setattr(s, "_write_index", killed)
+    monkeypatch.setattr(s._faiss, "write", killed)
     with pytest.raises(KeyboardInterrupt):
         s.upsert(*article("b", ["z"], seed=1))
     monkeypatch.undo()
@@ -107,13 +107,16 @@ def test_vectors_of_another_model_are_refused(tmp_path):
 def test_no_pickle_in_the_store():
     import inspect
 
-    import vectorstore.faiss_store as mod
+    import vectorstore.docstore
+    import vectorstore.faiss_index
+    import vectorstore.store
 
-    assert "pickle" not in inspect.getsource(mod).replace("Nothing is ever unpickled", "")
+    for mod in (vectorstore.docstore, vectorstore.faiss_index, vectorstore.store):
+        assert "pickle" not in inspect.getsource(mod).replace("Nothing is ever unpickled", ""), mod
 
 
 def test_the_e5_embedder_loads_offline_and_ranks_the_relevant_passage_first():
-    from qa.embeddings import Embedder
+    from qa.ingest.embeddings import Embedder
 
     e = Embedder("multilingual-e5-small")
     passages = e.encode(["Zarif arrived in Baghdad at the invitation of Ammar al-Hakim.",
@@ -133,10 +136,28 @@ def test_a_narrow_filter_on_an_inverted_file_still_returns_k(tmp_path):
     store.upsert_many([article(f"d{i:04d}", [f"w{i}a", f"w{i}b"], seed=i,
                                published=date(2030, 1, 1) if i % 500 == 7 else date(2000 + i % 20, 1, 1))
                        for i in range(1500)])
-    assert isinstance(store._index, faiss.IndexIVF) and store._index.nlist > 4 * store._index.nprobe
+    index = store._faiss.index
+    assert isinstance(index, faiss.IndexIVF) and index.nlist > 4 * index.nprobe
     week = PassageFilter(published_from=date(2030, 1, 1))  # 3 articles, 6 passages
     for seed in range(20):
         hits = store.dense_search(vec(seed), 5, week)
-        assert len(hits) == 5 and {h.passage_id for h in hits} <= set(store._allowed_ids(week).tolist())
+        assert len(hits) == 5 and {h.passage_id for h in hits} <= set(store._docs.allowed_ids(week).tolist())
     assert len(store.dense_search(vec(1), 10, week)) == 6
     store.close()
+
+
+def test_open_store_opens_a_known_kind(tmp_path):
+    assert "faiss" in STORE_KINDS
+    store = open_store("faiss", tmp_path / "s", DIM, space="all-MiniLM-L6-v2")
+    assert isinstance(store, FaissStore) and isinstance(store, PassageStore)
+    store.upsert(*article("a", ["alpha", "beta"]))
+    assert len(store.dense_search(vec(0), 2)) == 2
+    store.close()
+    with pytest.raises(StoreError, match="multilingual-e5-small"):  # the space reaches the store
+        open_store("faiss", tmp_path / "s", DIM, space="multilingual-e5-small")
+
+
+def test_open_store_refuses_an_unknown_kind_naming_the_known_ones(tmp_path):
+    with pytest.raises(StoreError, match=r"unknown store kind 'chroma'; known kinds: faiss$"):
+        open_store("chroma", tmp_path / "s", DIM)
+    assert not (tmp_path / "s").exists()

@@ -1,4 +1,8 @@
-"""Passage storage and search. Knows nothing of qa/ or api/."""
+"""Passage storage and search. Knows nothing of qa/ or api/.
+
+SQLite is the source of truth (docstore.py); the FAISS index is derived from it
+(faiss_index.py); FaissStore (store.py) puts the two together behind PassageStore (base.py).
+"""
 from vectorstore.base import (
     Hit,
     PassageFilter,
@@ -8,15 +12,18 @@ from vectorstore.base import (
     StoreError,
     UpsertOutcome,
 )
-from vectorstore.faiss_store import FaissStore
+from vectorstore.factory import STORE_KINDS, open_store
+from vectorstore.store import FaissStore
 
 __all__ = [
     "FaissStore",
     "Hit",
     "PassageFilter",
     "PassageStore",
+    "STORE_KINDS",
     "StoredArticle",
     "StoredPassage",
     "StoreError",
     "UpsertOutcome",
+    "open_store",
 ]

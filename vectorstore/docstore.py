@@ -1,0 +1,322 @@
+"""SQLite, the source of truth: articles, passages, their vectors and the BM25 index.
+
+Articles, passages, their vectors (as float32 blobs) and a BM25 index (FTS5) commit in one
+transaction, together with the store's generation, so a process killed mid-ingest leaves the
+last committed state. Anything else (the FAISS index) is derived from what is here.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from vectorstore.base import Hit, PassageFilter, StoredArticle, StoredPassage, StoreError, UpsertOutcome
+
+SCHEMA = """
+PRAGMA foreign_keys = ON;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    doc_id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    title TEXT NOT NULL,
+    source TEXT,
+    url TEXT,
+    published_start TEXT,
+    published_end TEXT,
+    metadata TEXT NOT NULL,
+    text TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published_start, published_end);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES articles(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    text, content='passages', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS passages_ai AFTER INSERT ON passages BEGIN
+    INSERT INTO passages_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS passages_ad AFTER DELETE ON passages BEGIN
+    INSERT INTO passages_fts(passages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+"""
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _date(s: str | None) -> date | None:
+    return date.fromisoformat(s) if s else None
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What one committed write changed, for a derived index to follow."""
+    generation: int
+    removed: list[int]  # passage ids gone
+    added: list[int]  # new passage ids, in the order of `vectors`' rows
+    vectors: np.ndarray
+
+
+class DocStore:
+    """store.sqlite in a folder. It takes no lock: FaissStore serialises the writes."""
+
+    def __init__(self, folder: Path | str, dim: int, space: str | None = None):
+        """`space` names where the vectors come from (an embedding model): vectors of two
+        spaces must never meet in one index, so a store refuses a space it wasn't built with."""
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.dim = dim
+        self._db = sqlite3.connect(self.folder / "store.sqlite", check_same_thread=False,
+                                   isolation_level=None)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.executescript(SCHEMA)
+        stored_dim = self.meta("dim")
+        if stored_dim is None:
+            self.set_meta("dim", str(dim))
+        elif int(stored_dim) != dim:
+            raise StoreError(
+                f"{self.folder} holds {stored_dim}-dimensional vectors, but the embedding model "
+                f"makes {dim}: use another data folder or delete this one"
+            )
+        if space is not None:
+            stored_space = self.meta("space")
+            if stored_space is None:
+                self.set_meta("space", space)
+            elif stored_space != space:
+                raise StoreError(
+                    f"{self.folder} holds vectors from {stored_space!r}, not {space!r}: set the "
+                    f"embedding model back, or use another data folder")
+        self._df_cache: dict[str, int] = {}
+
+    # --- metadata -----------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta("generation") or 0)
+
+    # --- writes -------------------------------------------------------------------
+    def upsert_many(
+        self, prepared: Sequence[tuple[StoredArticle, Sequence[StoredPassage], np.ndarray]]
+    ) -> tuple[list[UpsertOutcome], Committed | None]:
+        """Add, replace or skip each article in one transaction; its vectors are float32 rows,
+        one a passage. The Committed is None when nothing changed (no new generation)."""
+        outcomes: list[UpsertOutcome] = []
+        removed: list[int] = []
+        added: list[int] = []
+        added_vectors: list[np.ndarray] = []
+        generation = self.generation + 1
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for article, passages, vectors in prepared:
+                old_hash = self.content_hash(article.doc_id)
+                if old_hash == article.content_hash:
+                    outcomes.append(UpsertOutcome.UNCHANGED)
+                    continue
+                removed += self.passage_ids(article.doc_id)
+                self._db.execute("DELETE FROM articles WHERE doc_id = ?", (article.doc_id,))
+                self._db.execute(
+                    "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (article.doc_id, article.content_hash, article.title, article.source,
+                     article.url, _iso(article.published_start), _iso(article.published_end),
+                     json.dumps(article.metadata, ensure_ascii=False), article.text,
+                     article.added_at or now),
+                )
+                for passage, vector in zip(passages, vectors):
+                    cur = self._db.execute(
+                        'INSERT INTO passages(doc_id, ordinal, start, "end", text, metadata, '
+                        "vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (article.doc_id, passage.ordinal, passage.start, passage.end, passage.text,
+                         json.dumps(passage.metadata, ensure_ascii=False), vector.tobytes()),
+                    )
+                    added.append(int(cur.lastrowid))
+                added_vectors.append(vectors)
+                outcomes.append(UpsertOutcome.REPLACED if old_hash else UpsertOutcome.ADDED)
+            if removed or added_vectors:
+                self.set_meta("generation", str(generation))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        if not (removed or added_vectors):
+            return outcomes, None
+        self._df_cache.clear()
+        vecs = np.concatenate(added_vectors) if added_vectors else np.zeros((0, self.dim), np.float32)
+        return outcomes, Committed(generation, removed, added, vecs)
+
+    def delete(self, doc_id: str) -> Committed | None:
+        """Remove an article and its passages; None when there was no such article."""
+        old_ids = self.passage_ids(doc_id)
+        generation = self.generation + 1
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = self._db.execute("DELETE FROM articles WHERE doc_id = ?", (doc_id,))
+            if cur.rowcount == 0:
+                self._db.execute("ROLLBACK")
+                return None
+            self.set_meta("generation", str(generation))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._df_cache.clear()
+        return Committed(generation, old_ids, [], np.zeros((0, self.dim), np.float32))
+
+    def passage_ids(self, doc_id: str) -> list[int]:
+        rows = self._db.execute("SELECT id FROM passages WHERE doc_id = ?", (doc_id,))
+        return [r[0] for r in rows]
+
+    # --- vectors, for the derived index ---------------------------------------------
+    def iter_vectors(self) -> Iterator[tuple[int, np.ndarray]]:
+        """Every passage's (id, vector), in id order."""
+        for pid, blob in self._db.execute("SELECT id, vector FROM passages ORDER BY id"):
+            yield pid, np.frombuffer(blob, dtype=np.float32)
+
+    def sample_vectors(self, limit: int) -> list[np.ndarray]:
+        """Up to `limit` passage vectors drawn at random."""
+        return [np.frombuffer(b, dtype=np.float32) for (b,) in self._db.execute(
+            "SELECT vector FROM passages ORDER BY random() LIMIT ?", (limit,))]
+
+    # --- reads --------------------------------------------------------------------
+    def content_hash(self, doc_id: str) -> str | None:
+        row = self._db.execute("SELECT content_hash FROM articles WHERE doc_id = ?",
+                               (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def _article(self, row: tuple) -> StoredArticle:
+        return StoredArticle(
+            doc_id=row[0], content_hash=row[1], title=row[2], source=row[3], url=row[4],
+            published_start=_date(row[5]), published_end=_date(row[6]),
+            metadata=json.loads(row[7]), text=row[8], added_at=row[9],
+        )
+
+    def get_article(self, doc_id: str) -> StoredArticle | None:
+        row = self._db.execute("SELECT * FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
+        return self._article(row) if row else None
+
+    def get_articles(self, doc_ids: Sequence[str]) -> dict[str, StoredArticle]:
+        marks = ",".join("?" * len(doc_ids))
+        rows = self._db.execute(f"SELECT * FROM articles WHERE doc_id IN ({marks})", list(doc_ids))
+        return {row[0]: self._article(row) for row in rows}
+
+    def list_articles(self, offset: int = 0, limit: int = 50) -> list[StoredArticle]:
+        rows = self._db.execute("SELECT * FROM articles ORDER BY doc_id LIMIT ? OFFSET ?",
+                                (limit, offset))
+        return [self._article(r) for r in rows]
+
+    def count_articles(self) -> int:
+        return self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def count_passages(self) -> int:
+        return self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
+
+    def get_passages(self, ids: Sequence[int]) -> list[StoredPassage]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            f'SELECT id, doc_id, ordinal, start, "end", text, metadata FROM passages '
+            f"WHERE id IN ({marks})",
+            [int(i) for i in ids],
+        )
+        by_id = {
+            r[0]: StoredPassage(id=r[0], doc_id=r[1], ordinal=r[2], start=r[3], end=r[4],
+                                text=r[5], metadata=json.loads(r[6]))
+            for r in rows
+        }
+        return [by_id[int(i)] for i in ids if int(i) in by_id]
+
+    # --- filters and lexical search -------------------------------------------------
+    def _filter_sql(self, flt: PassageFilter) -> tuple[str, list]:
+        """A WHERE clause over `articles a` that a filter stands for."""
+        clauses: list[str] = []
+        params: list = []
+        if flt.published_from or flt.published_to:
+            dated: list[str] = []
+            if flt.published_to:
+                dated.append("a.published_start <= ?")
+                params.append(flt.published_to.isoformat())
+            if flt.published_from:
+                dated.append("a.published_end >= ?")
+                params.append(flt.published_from.isoformat())
+            cond = "(a.published_start IS NOT NULL AND " + " AND ".join(dated) + ")"
+            if flt.include_undated:
+                cond = f"({cond} OR a.published_start IS NULL)"
+            clauses.append(cond)
+        elif not flt.include_undated:
+            clauses.append("a.published_start IS NOT NULL")
+        if flt.sources:
+            clauses.append(f"lower(a.source) IN ({','.join('?' * len(flt.sources))})")
+            params.extend(s.lower() for s in flt.sources)
+        if flt.doc_ids:
+            clauses.append(f"a.doc_id IN ({','.join('?' * len(flt.doc_ids))})")
+            params.extend(flt.doc_ids)
+        return (" AND ".join(clauses) or "1"), params
+
+    def allowed_ids(self, flt: PassageFilter) -> np.ndarray:
+        """The ids of the passages that pass a filter, for the dense index's selector."""
+        where, params = self._filter_sql(flt)
+        rows = self._db.execute(
+            f"SELECT p.id FROM passages p JOIN articles a ON a.doc_id = p.doc_id WHERE {where}", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    @staticmethod
+    def _fts_query(terms: Sequence[str]) -> str:
+        quoted = ['"' + t.replace('"', '""') + '"' for t in terms if t.strip()]
+        return " OR ".join(quoted)
+
+    def lexical_search(self, terms: Sequence[str], k: int, flt: PassageFilter | None = None) -> list[Hit]:
+        match = self._fts_query(terms)
+        if not match:
+            return []
+        where, params = self._filter_sql(flt or PassageFilter())
+        rows = self._db.execute(
+            "SELECT p.id, bm25(passages_fts) AS score FROM passages_fts "
+            "JOIN passages p ON p.id = passages_fts.rowid "
+            "JOIN articles a ON a.doc_id = p.doc_id "
+            f"WHERE passages_fts MATCH ? AND {where} ORDER BY score LIMIT ?",
+            [match, *params, k],
+        )
+        # FTS5's bm25() is lower-is-better; flip it so every Hit score is higher-is-better.
+        return [Hit(r[0], -float(r[1])) for r in rows]
+
+    def document_frequency(self, term: str) -> int:
+        """Passages containing the term, as FTS5 tokenises and stems it."""
+        match = self._fts_query([term])
+        if not match:
+            return 0
+        if term not in self._df_cache:
+            row = self._db.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                                   (match,)).fetchone()
+            self._df_cache[term] = int(row[0])
+        return self._df_cache[term]
+
+    def close(self) -> None:
+        self._db.close()
