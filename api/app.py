@@ -21,10 +21,10 @@ from api.auth import KeyCheck, require_read, require_write
 from api.deps import ArchiveDep
 from api.schemas import AskRequest, DocumentIn, DocumentList, IngestResult, summary
 from qa.archive import Archive
-from qa.articles import SUPPORTED, ArticleError, Draft, from_bytes, from_record
+from qa.ingest.readers import SUPPORTED, ArticleError, Draft, from_bytes, from_record
 from qa.conversations import ConversationStore
-from qa.llm import GeneratorUnavailable
-from qa.models import Answer, Article
+from qa.generate.chat_models import GeneratorUnavailable
+from qa.types import Answer, Article
 from qa.settings import Settings, get_settings
 
 STATIC = Path(__file__).parent / "static"

@@ -12,8 +12,8 @@ from api.auth import require_read
 from api.deps import ArchiveDep, ConversationsDep
 from api.schemas import AskRequest, ConversationAnswer, ConversationIn, MessageIn
 from qa.conversations import Conversation, ConversationStore, ConversationSummary
-from qa.llm import GeneratorUnavailable
-from qa.models import Answer, Turn
+from qa.generate.chat_models import GeneratorUnavailable
+from qa.types import Answer, Turn
 
 log = logging.getLogger("byline")
 router = APIRouter(dependencies=[Depends(require_read)])

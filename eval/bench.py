@@ -47,7 +47,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from qa.archive import Archive
-    from qa.evaluation import corpus_archive, load_corpus, load_questions
+    from eval.runner import corpus_archive, load_corpus, load_questions
     from qa.settings import Settings
 
     corpus = args.corpus if args.corpus.exists() else None
@@ -84,7 +84,7 @@ def main() -> None:
 
 
 def bench_ingest(settings, drafts, label: str) -> None:
-    from qa import nlp
+    from qa.text import nlp
     from qa.archive import Archive
 
     archive = Archive(settings)

@@ -41,7 +41,7 @@ def make_slice(out: Path, n_questions: int, n_distractors: int) -> tuple[Path, P
 
 
 def encode_speed(model: str, texts: list[str]) -> float:
-    from qa.embeddings import Embedder
+    from qa.ingest.embeddings import Embedder
 
     e = Embedder(model)
     e.encode(texts[:8])
@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "out" / "embedders")
     args = ap.parse_args()
 
-    from qa import evaluation
+    from eval import runner as evaluation
     from qa.settings import Settings
 
     if not (RTQA / "corpus.jsonl").exists():

@@ -23,13 +23,13 @@ from pathlib import Path
 from spacy.lang.en.stop_words import STOP_WORDS
 from tqdm import tqdm
 
-from qa import nlp
+from qa.text import nlp
 from qa.archive import Archive
-from qa.articles import ArticleError, files_under, from_record, read_path
-from qa.embeddings import Embedder, EmbeddingCache
-from qa.dates import question_time, states_time
-from qa.models import Turn
-from qa.question import stem
+from qa.ingest.readers import ArticleError, files_under, from_record, read_path
+from qa.ingest.embeddings import Embedder, EmbeddingCache
+from qa.text.dates import question_time, states_time
+from qa.types import Turn
+from qa.ask.question import stem
 from qa.settings import Settings
 from vectorstore import FaissStore
 

@@ -13,18 +13,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qa.answer import candidate_sentences, extract, _weights
-from qa.articles import Draft
-from qa.generate import Composition, chain, generate, split_markers
-from qa.llm import chat_model
-from qa.verify import Evidence
-from qa.embeddings import Embedder, EmbeddingCache
-from qa.ingest import IngestReport, Ingestor, article_from_stored
-from qa.gguf import MODELS
-from qa.models import Answer, Article, Citation, Filters, Span, Turn
-from qa.question import analyse
-from qa.retrieval import HybridRetriever, idf
-from qa.rewrite import ABSTAINED, standalone
+from qa.ask.extractive.answer import candidate_sentences, extract, _weights
+from qa.ingest.readers import Draft
+from qa.generate.stream import Composition, chain, generate, split_markers
+from qa.generate.chat_models import chat_model
+from qa.generate.verify import Evidence
+from qa.ingest.embeddings import Embedder, EmbeddingCache
+from qa.ingest.pipeline import IngestReport, Ingestor, article_from_stored
+from qa.generate.gguf import MODELS
+from qa.types import Answer, Article, Citation, Filters, Span, Turn
+from qa.ask.question import analyse
+from qa.ask.retrieval import HybridRetriever, idf
+from qa.ask.rewrite import ABSTAINED, standalone
 from qa.settings import Settings
 from vectorstore import FaissStore, PassageFilter, PassageStore
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from qa.models import Answer
+from qa.types import Answer
 
 TITLE_CHARS = 80
 

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
         return v
 
     def llm_model_path(self) -> Path:
-        from qa.gguf import MODELS  # the catalogue of assembled models
+        from qa.generate.gguf import MODELS  # the catalogue of assembled models
 
         known = MODELS.get(self.llm_model)
         return Path(self.model_dir) / known.filename if known else Path(self.llm_model).expanduser()

@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
-from qa import nlp
-from qa.articles import ArticleError, from_bytes
-from qa.ingest import prepare
+from qa.text import nlp
+from qa.ingest.readers import ArticleError, from_bytes
+from qa.ingest.pipeline import prepare
 from tests.conftest import SEEDS
 
 TODAY = date(2026, 11, 22)

@@ -2,7 +2,7 @@
 import json
 from datetime import date
 
-from qa.models import Filters, Turn
+from qa.types import Filters, Turn
 
 
 def test_who_invited_zarif_in_2025_is_al_hakim(archive):
@@ -99,7 +99,7 @@ def test_concurrent_questions_get_the_same_answers_as_serial_ones(archive):
     import json
     from concurrent.futures import ThreadPoolExecutor
 
-    from qa.models import Turn
+    from qa.types import Turn
     from tests.conftest import ROOT
 
     items = [json.loads(line) for line in (ROOT / "eval" / "seed_questions.jsonl").open()][:20]

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from qa.dates import parse_absolute, question_time, stated_time, states_time
+from qa.text.dates import parse_absolute, question_time, stated_time, states_time
 
 REF = date(2026, 11, 22)
 

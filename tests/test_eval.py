@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from qa import evaluation
+from eval import runner as evaluation
 from tests.conftest import ROOT, SEEDS, SHARED_EVAL
 
 

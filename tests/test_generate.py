@@ -14,9 +14,9 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from qa.generate import Composition, SentenceStream, chain, split_markers
-from qa.models import Article, Span
-from qa.verify import Evidence, check
+from qa.generate.stream import Composition, SentenceStream, chain, split_markers
+from qa.types import Article, Span
+from qa.generate.verify import Evidence, check
 
 TEXT = (
     "Iran's Foreign Minister Mohammad Javad Zarif arrived in Baghdad on Wednesday night. "
@@ -197,7 +197,7 @@ def test_when_nothing_generated_is_supported_the_extractive_answer_stands_in(gen
 # --- model files ------------------------------------------------------------------------------
 
 def test_split_model_is_assembled_in_order_and_refused_on_a_hash_mismatch(tmp_path, monkeypatch):
-    from qa.gguf import ModelError, SplitModel, assemble
+    from qa.generate.gguf import ModelError, SplitModel, assemble
 
     chunks = [b"GGUF" + bytes([i]) * 1000 for i in range(3)]
     for i, data in enumerate(chunks, 1):
@@ -222,7 +222,7 @@ def test_split_model_is_assembled_in_order_and_refused_on_a_hash_mismatch(tmp_pa
 # --- end to end with a real GGUF ----------------------------------------------------------------
 
 def _smollm2():
-    from qa.llm import smollm2_path
+    from qa.generate.chat_models import smollm2_path
 
     have = smollm2_path() is not None
     try:

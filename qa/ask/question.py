@@ -12,8 +12,8 @@ import snowballstemmer
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from qa import nlp
-from qa.dates import DateRange, question_time
+from qa.text import nlp
+from qa.text.dates import DateRange, question_time
 
 _LOCAL = threading.local()  # a snowball stemmer keeps state while it works: one per thread
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)

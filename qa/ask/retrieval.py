@@ -17,8 +17,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from qa.dates import DateRange, states_time
-from qa.embeddings import Embedder
+from qa.text.dates import DateRange, states_time
+from qa.ingest.embeddings import Embedder
 from vectorstore import PassageFilter, PassageStore
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)

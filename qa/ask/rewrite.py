@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from qa import nlp
-from qa.dates import question_time
-from qa.models import Turn
-from qa.question import analyse
+from qa.text import nlp
+from qa.text.dates import question_time
+from qa.types import Turn
+from qa.ask.question import analyse
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 _ELLIPSIS = re.compile(r"^\s*(?:and|but|also)?\s*(?:what|how)\s+about\s+(.+?)\s*\??\s*$"

@@ -2,7 +2,7 @@
 
 The model is asked to end every sentence with the number of the passage it comes from. As
 its text streams in it is cut into sentences; each finished sentence is checked against the
-passages it cites (qa.verify) and either kept, with its markers renumbered to citations that
+passages it cites (qa.generate.verify) and either kept, with its markers renumbered to citations that
 quote the supporting sentence, or dropped. A kept sentence is final: nothing shown is taken back.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 
-from qa.models import Article, Citation
-from qa.verify import Check, Evidence, check, mentions
+from qa.types import Article, Citation
+from qa.generate.verify import Check, Evidence, check, mentions
 
 # Measured on the seed questions with the 0.5B and 1.5B Qwen models: the plainest wording works
 # best. An "if the passages don't say, answer I don't know" clause made the 1.5B decline

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from qa import nlp
-from qa.models import Span
-from qa.question import stems_match, tokens, word_forms
+from qa.text import nlp
+from qa.types import Span
+from qa.ask.question import stems_match, tokens, word_forms
 
 # Entity kinds that state a checkable fact; ORDINAL and the like are left to the word check.
 FACT_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT",

@@ -10,9 +10,9 @@ from datetime import date
 import dateparser
 from spacy.tokens import Doc
 
-from qa.articles import ArticleError, Draft
-from qa.dates import parse_absolute, published_date
-from qa.models import PublishedDate
+from qa.ingest.readers import ArticleError, Draft
+from qa.text.dates import parse_absolute, published_date
+from qa.types import PublishedDate
 
 _DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4}-\d\d-\d\d)\b")
 _CREDIT = [

@@ -9,7 +9,7 @@ import re
 
 from spacy.tokens import Doc
 
-from qa.models import Passage, Span
+from qa.types import Passage, Span
 
 _NON_SPACE = re.compile(r"\S(?:.*\S)?", re.S)
 ANSWER_LABELS = {

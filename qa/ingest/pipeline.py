@@ -17,13 +17,13 @@ from typing import Iterable, Iterator, Sequence
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from qa import nlp
-from qa.articles import ArticleError, Draft, files_under, read_path
-from qa.boilerplate import boilerplate_spans
-from qa.embeddings import Embedder
-from qa.metadata import headline, inferred_date, made_title, source_of, stated_date
-from qa.models import Article, Passage, PublishedDate
-from qa.passages import make_passages
+from qa.text import nlp
+from qa.ingest.readers import ArticleError, Draft, files_under, read_path
+from qa.ingest.boilerplate import boilerplate_spans
+from qa.ingest.embeddings import Embedder
+from qa.ingest.metadata import headline, inferred_date, made_title, source_of, stated_date
+from qa.types import Article, Passage, PublishedDate
+from qa.ingest.passages import make_passages
 from vectorstore import PassageStore, StoredArticle, StoredPassage, UpsertOutcome
 
 # Bump when passage-making or metadata rules change, so re-ingest rebuilds old articles.

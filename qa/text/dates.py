@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import dateparser
 
-from qa.models import Precision, PublishedDate
+from qa.types import Precision, PublishedDate
 
 _PARSER_SETTINGS = {
     "PREFER_DAY_OF_MONTH": "first",

@@ -15,10 +15,10 @@ from difflib import SequenceMatcher
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from qa import nlp
-from qa.dates import states_time
-from qa.models import Span
-from qa.question import (
+from qa.text import nlp
+from qa.text.dates import states_time
+from qa.types import Span
+from qa.ask.question import (
     MONEY_ONLY,
     NUMBER,
     PERCENT_ONLY,
@@ -31,7 +31,7 @@ from qa.question import (
     stems_match,
     tokens,
 )
-from qa.retrieval import RetrievedPassage
+from qa.ask.retrieval import RetrievedPassage
 
 UNDATED_WEIGHT = 0.9  # an article of unknown date supports a dated question a little less
 SOMEONE_ELSE_WEIGHT = 0.6  # a sentence about other people, not the person the question names
