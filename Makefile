@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: serve test eval eval-realtimeqa eval-generators bench install model clean
+.PHONY: serve test test-fast eval eval-realtimeqa eval-generators bench install model clean
 MODEL ?= qwen2.5-coder-1.5b
 
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -24,6 +24,9 @@ serve: $(BIN)/.installed  ## serve the seeds and the API on http://127.0.0.1:800
 
 test: $(BIN)/.installed  ## the whole test suite
 	$(BIN)/pytest -q
+
+test-fast: $(BIN)/.installed  ## unit tests only: no embedding model, no LLM, no server (seconds)
+	$(BIN)/pytest -q tests/unit
 
 eval: $(BIN)/.installed  ## the seed question set
 	$(BIN)/byline eval

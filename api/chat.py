@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -13,21 +12,21 @@ from api.deps import ArchiveDep, ConversationsDep
 from api.schemas import AskRequest, ConversationAnswer, ConversationIn, MessageIn
 from qa.conversations import Conversation, ConversationStore, ConversationSummary
 from qa.generate.chat_models import GeneratorUnavailable
-from qa.types import Answer, Turn
+from qa.types import Answer, AskEvent, Done, Turn
 
 log = logging.getLogger("byline")
 router = APIRouter(dependencies=[Depends(require_read)])
 
 
-def answer_events(events: Iterator[tuple[str, Any]], on_done=None) -> Iterator[ServerSentEvent]:
+def answer_events(events: Iterator[AskEvent], on_done=None) -> Iterator[ServerSentEvent]:
     """The archive's events as SSE; a failure midway becomes an 'error' event, never a cut stream."""
     try:
-        for name, data in events:
-            if name == "done":
-                extra = on_done(data) if on_done else {}
-                yield ServerSentEvent(event="done", data={**data.model_dump(), **extra})
+        for event in events:
+            if isinstance(event, Done):
+                extra = on_done(event.answer) if on_done else {}
+                yield ServerSentEvent(event=event.event, data={**event.data(), **extra})
             else:
-                yield ServerSentEvent(event=name, data=data)
+                yield ServerSentEvent(event=event.event, data=event.data())
     except GeneratorUnavailable as exc:
         yield ServerSentEvent(event="error", data={"detail": f"the answer generator is unavailable: {exc}"})
     except Exception:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from api.auth import require_read
 from api.deps import ArchiveDep
 from qa.generate.chat_models import GeneratorUnavailable
-from qa.types import Answer, Filters, Turn
+from qa.types import Answer, AnswerText, Done, Filters, Turn
 
 MODEL_ID = "byline"
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_read)], tags=["OpenAI-compatible"])
@@ -107,11 +107,11 @@ def _stream(archive, body: ChatRequest, question: str, history: list[Turn], cid:
 
     yield chunk({"role": "assistant", "content": ""})
     try:
-        for name, data in archive.ask_events(question, history, body.as_of, body.filters, body.top_k):
-            if name == "answer":
-                yield chunk({"content": data["text"]})
-            elif name == "done":
-                yield chunk({}, "stop", **_extra(data))
+        for event in archive.ask_events(question, history, body.as_of, body.filters, body.top_k):
+            if isinstance(event, AnswerText):
+                yield chunk({"content": event.text})
+            elif isinstance(event, Done):
+                yield chunk({}, "stop", **_extra(event.answer))
     except GeneratorUnavailable as exc:
         err = {"error": {"message": f"the answer generator is unavailable: {exc}", "type": "server_error"}}
         yield f"data: {json.dumps(err)}\n\n".encode()

@@ -16,16 +16,16 @@ from datetime import date
 from langchain_community.vectorstores import FAISS
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from qa.text import nlp
-from qa.ask.extractive.answer import _weights, candidate_sentences, extract
-from qa.archive import ABSTENTION, Trace
-from qa.ingest.readers import Draft
-from qa.ingest.metadata import inferred_date, stated_date
-from qa.ingest.embeddings import Embedder
-from qa.types import Answer, Citation, Filters, Turn
-from qa.ingest.passages import ANSWER_LABELS
+from qa.ask.extractive import ABSTENTION, candidate_sentences, extract, term_weights
 from qa.ask.question import analyse
 from qa.ask.retrieval import RetrievedPassage
+from qa.ask.service import Trace, cite
+from qa.ingest.embeddings import Embedder
+from qa.ingest.metadata import inferred_date, stated_date
+from qa.ingest.passages import ANSWER_LABELS
+from qa.ingest.readers import Draft
+from qa.text import nlp
+from qa.types import Answer, Article, Filters, Passage, Span, Turn
 
 CHUNK_SIZE, CHUNK_OVERLAP, TOP_K = 1000, 200, 4
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
@@ -67,8 +67,8 @@ class BaselinePipeline:
         df = self._df.get(term, 0)
         return math.log(1.0 + (self.chunks - df + 0.5) / (df + 0.5))
 
-    def ask_traced(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
-                   filters: Filters | None = None, top_k: int | None = None) -> tuple[Answer, Trace]:
+    def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
+            filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:
         t0 = time.perf_counter()
         hits = self.store.similarity_search_with_score(question, k=TOP_K)
         t1 = time.perf_counter()
@@ -78,32 +78,35 @@ class BaselinePipeline:
             # The tutorial stores no sentences or entities; the answer stage needs them, so the
             # chunks are parsed here, per question (and that time is counted).
             parsed = nlp.ingest()(doc.page_content)
-            meta = {"sentences": [(start + s.start_char, start + s.end_char) for s in parsed.sents],
-                    "entities": [(start + e.start_char, start + e.end_char, e.label_)
-                                 for e in parsed.ents if e.label_ in ANSWER_LABELS]}
-            passages.append(RetrievedPassage(passage_id=i, doc_id=doc.metadata["doc_id"], start=start,
-                                             end=start + len(doc.page_content), text=doc.page_content,
-                                             score=-float(score), tier=0, metadata=meta))
+            passage = Passage(doc_id=doc.metadata["doc_id"], ordinal=i, start=start,
+                              end=start + len(doc.page_content), text=doc.page_content,
+                              sentences=[Span(start + s.start_char, start + s.end_char) for s in parsed.sents],
+                              entities=[Span(start + e.start_char, start + e.end_char, e.label_)
+                                        for e in parsed.ents if e.label_ in ANSWER_LABELS])
+            passages.append(RetrievedPassage(i, passage, self.article(passage.doc_id), -float(score), 0))
         info = analyse(question, as_of or self.today)
-        idfs = {t.text.lower(): self._idf(t.text.lower()) for t in info.terms}
-        texts = {p.doc_id: self.drafts[p.doc_id].text for p in passages}
-        sentences = candidate_sentences(info, passages, texts, idfs)
-        found = extract(info, sentences, _weights(info, idfs))
+        weights = term_weights(info, {t.text.lower(): self._idf(t.text.lower()) for t in info.terms})
+        sentences = candidate_sentences(info, passages, weights)
+        found = extract(info, sentences, weights)
         confidence = round(min(max(found.score, 0.0), 1.0), 3) if found else 0.0
         t2 = time.perf_counter()
         timings = {"rewrite": 0.0, "retrieve": round((t1 - t0) * 1000, 1),
                    "answer": round((t2 - t1) * 1000, 1), "total": round((t2 - t0) * 1000, 1)}
-        trace = Trace(retrieved=list(dict.fromkeys(p.doc_id for p in passages)),
-                      candidate=found.text if found else None,
-                      candidate_doc=found.sentence.passage.doc_id if found else None, time_range=None,
-                      support=[(x.text, x.score) for x in sentences[:12]])
+        if trace is not None:
+            trace.retrieved = list(dict.fromkeys(p.doc_id for p in passages))
+            trace.passages = [p.text for p in passages]
+            trace.candidate = found.text if found else None
+            trace.candidate_doc = found.sentence.passage.doc_id if found else None
+            trace.support = [(x.text, x.score) for x in sentences[:12]]
         if found is None or confidence < self.abstain_below:
             return Answer(answer=ABSTENTION, abstained=True, confidence=confidence, standalone_question=question,
-                          citations=[], timings_ms=timings), trace
-        d = self.drafts[found.sentence.passage.doc_id]
+                          citations=[], timings_ms=timings)
         s = found.sentence
-        citation = Citation(n=1, doc_id=d.id, title=d.title or d.id, source=d.source, url=d.url,
-                            published=d.published, published_inferred=False, quote=s.text,
-                            start=s.span.start, end=s.span.end)
         return Answer(answer=f"{found.text} [1]", abstained=False, confidence=confidence,
-                      standalone_question=question, citations=[citation], timings_ms=timings), trace
+                      standalone_question=question, citations=[cite(1, s.passage, s.span.start, s.span.end)],
+                      timings_ms=timings)
+
+    def article(self, doc_id: str) -> Article:
+        """The draft as an article: its stated metadata only (the tutorial infers nothing)."""
+        d = self.drafts[doc_id]
+        return Article(id=d.id, title=d.title or d.id, source=d.source, url=d.url, published=stated_date(d), text=d.text)

@@ -20,17 +20,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from spacy.lang.en.stop_words import STOP_WORDS
 from tqdm import tqdm
 
 from qa.text import nlp
 from qa.archive import Archive
+from qa.ask.service import Trace
 from qa.ingest.readers import ArticleError, files_under, from_record, read_path
 from qa.ingest.embeddings import Embedder, EmbeddingCache
 from qa.text.dates import question_time, states_time
 from qa.types import Turn
-from qa.ask.question import stem
-from qa.settings import Settings
+from qa.text.tokens import STOP_WORDS, stem
+from qa.settings import GENERATORS, Settings
 from vectorstore import FaissStore
 
 _FOLD = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"',
@@ -199,7 +199,7 @@ def with_generator(settings: Settings, spec: str) -> Settings:
     """Settings for a generator named as on the command line: 'extractive', 'openai',
     'llm-local' (the configured model) or 'llm-local:MODEL' (a known name or a GGUF path)."""
     kind, _, model = spec.partition(":")
-    if kind not in ("extractive", "llm-local", "openai"):
+    if kind not in GENERATORS:
         raise ValueError(f"unknown generator {spec!r}: use extractive, llm-local[:MODEL] or openai")
     update: dict = {"generator": kind}
     if model:
@@ -249,7 +249,8 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
         system.load_generator()  # not timed as the first question's
     outcomes: list[Outcome] = []
     for item in tqdm(items, desc="questions", disable=not progress):
-        answer, trace = system.ask_traced(item.question, item.history, item.as_of)
+        trace = Trace()
+        answer = system.ask(item.question, item.history, item.as_of, trace=trace)
         pred = "" if answer.abstained else strip_markers(answer.answer)
         unanswerable = not item.answers
         em = float(answer.abstained) if unanswerable else exact(pred, item.answers)

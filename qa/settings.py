@@ -5,10 +5,14 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Who writes answers, listed once: the settings, the eval's --generator and the API read this.
+GeneratorKind = Literal["extractive", "llm-local", "openai"]
+GENERATORS: tuple[str, ...] = get_args(GeneratorKind)
 
 
 class Settings(BaseSettings):
@@ -22,6 +26,7 @@ class Settings(BaseSettings):
         "sentence-transformers folder.",
     )
     embedding_batch_size: int = 32
+    store: str = Field("faiss", description="The passage store backend (vectorstore.STORE_KINDS).")
     passage_chars: int = Field(800, ge=200, le=4000, description="Target passage length.")
     passage_overlap_sentences: int = Field(1, ge=0, le=3)
     top_k: int = Field(5, ge=1, le=20, description="Passages handed to the answer stage.")
@@ -30,7 +35,7 @@ class Settings(BaseSettings):
     abstain_below: float = Field(
         0.45, ge=0.0, le=1.0, description="Answers with less support than this abstain."
     )
-    generator: Literal["extractive", "llm-local", "openai"] = Field(
+    generator: GeneratorKind = Field(
         "extractive",
         description="Who writes answers: 'extractive' (a cited span, no LLM), 'llm-local' (a GGUF model "
         "in-process; `make model`) or 'openai' (any OpenAI-compatible server). Generated sentences are "

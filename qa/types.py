@@ -87,3 +87,44 @@ class Filters(BaseModel):
     published_to: date | None = None
     sources: list[str] = Field(default_factory=list, max_length=50)
     doc_ids: list[str] = Field(default_factory=list, max_length=1000)
+
+
+# --- what asking yields, in order: the standalone question, citations and pieces of the
+# answer text (interleaved), then Done with the whole answer. `event` names the SSE event.
+@dataclass(frozen=True)
+class StandaloneQuestion:
+    text: str
+    event = "question"
+
+    def data(self) -> dict:
+        return {"standalone_question": self.text}
+
+
+@dataclass(frozen=True)
+class CitationsFound:
+    citations: list[Citation]  # all citations so far
+    event = "citations"
+
+    def data(self) -> list[dict]:
+        return [c.model_dump() for c in self.citations]
+
+
+@dataclass(frozen=True)
+class AnswerText:
+    text: str  # the next piece of the answer
+    event = "answer"
+
+    def data(self) -> dict:
+        return {"text": self.text}
+
+
+@dataclass(frozen=True)
+class Done:
+    answer: Answer
+    event = "done"
+
+    def data(self) -> dict:
+        return self.answer.model_dump()
+
+
+AskEvent = StandaloneQuestion | CitationsFound | AnswerText | Done

@@ -2,22 +2,15 @@
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
-import lemminflect
-import snowballstemmer
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from qa.text import nlp
 from qa.text.dates import DateRange, question_time
+from qa.text.tokens import POSSESSIVE, QUESTION_WORDS, STOP_WORDS, WORD, stem, stems_match, tokens, word_forms  # noqa: F401
 
-_LOCAL = threading.local()  # a snowball stemmer keeps state while it works: one per thread
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
-_POSSESSIVE = re.compile(r"['’]s$")
 
 PERSON_NOUNS = {
     "president", "minister", "leader", "official", "person", "man", "woman", "ambassador",
@@ -64,43 +57,6 @@ DURATION = frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})
 AGE = frozenset({"DATE", "CARDINAL"})
 MONEY_ONLY = frozenset({"MONEY"})
 PERCENT_ONLY = frozenset({"PERCENT"})
-
-
-DEMONYM_SUFFIXES = {"i", "n", "an", "ian", "ese", "ish"}
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    stemmer = getattr(_LOCAL, "stemmer", None)
-    if stemmer is None:
-        stemmer = _LOCAL.stemmer = snowballstemmer.stemmer("english")
-    return stemmer.stemWord(_POSSESSIVE.sub("", word.lower().replace("’", "'")))
-
-
-def stems_match(a: str, b: str) -> bool:
-    """Same stem, or a name and its demonym (Iraq/Iraqi, Iran/Iranian)."""
-    if a == b:
-        return True
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 4 and long_.startswith(short) and long_[len(short):] in DEMONYM_SUFFIXES
-
-
-@lru_cache(maxsize=4096)
-def word_forms(word: str) -> frozenset[str]:
-    """Stems of a word's inflections: irregular ones too ("meet" → met), which a stemmer misses."""
-    out = {stem(word)}
-    if word[:1].isupper() or not word.isalpha():
-        return frozenset(out)  # names don't inflect
-    for lemmas in lemminflect.getAllLemmas(word.lower()).values():
-        for lemma in lemmas:
-            for forms in lemminflect.getAllInflections(lemma).values():
-                out.update(stem(f) for f in forms)
-    return frozenset(out)
-
-
-def tokens(text: str, offset: int = 0) -> list[tuple[str, int, int]]:
-    """(stem, start, end) for the words of a text; offsets shifted by `offset`."""
-    return [(stem(m[0]), m.start() + offset, m.end() + offset) for m in _TOKEN.finditer(text)]
 
 
 @dataclass
@@ -199,17 +155,17 @@ def analyse(question: str, reference: date) -> QuestionInfo:
                 break
         info.is_list = plural or bool(re.search(r"\b(?:which|what) (?:two|three|four|five)\b", low))
     info.named = [e.text for e in doc.ents if e.label_ not in ("DATE", "TIME", "ORDINAL")]
-    info.people = [_POSSESSIVE.sub("", e.text) for e in doc.ents if e.label_ == "PERSON"]
+    info.people = [POSSESSIVE.sub("", e.text) for e in doc.ents if e.label_ == "PERSON"]
     time_words = set(tokens(info.time.phrase)) if info.time else set()
     time_stems = {t[0] for t in time_words}
-    proper_stems = {stem(w) for e in doc.ents if e.label_ not in ("DATE", "TIME") for w in _TOKEN.findall(e.text)}
+    proper_stems = {stem(w) for e in doc.ents if e.label_ not in ("DATE", "TIME") for w in WORD.findall(e.text)}
     proper_stems |= {stem(t.text) for t in doc if t.pos_ == "PROPN"}
     seen: set[str] = set()
-    for m in _TOKEN.finditer(question):
-        word = _POSSESSIVE.sub("", m[0])
+    for m in WORD.finditer(question):
+        word = POSSESSIVE.sub("", m[0])
         w = word.lower()
         s = stem(word)
-        if w in STOP_WORDS or w in ("who", "whom", "whose", "what", "when", "where", "which", "why", "how") \
+        if w in STOP_WORDS or w in QUESTION_WORDS \
                 or s in time_stems or len(w) < 2 or s in seen:
             continue
         seen.add(s)

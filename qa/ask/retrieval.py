@@ -1,13 +1,14 @@
 """Hybrid retrieval: dense (FAISS) and lexical (BM25 in SQLite FTS5), fused by reciprocal rank.
 
-Exposed as a LangChain retriever: Documents whose metadata carry the passage's offsets and
-its article, so every later stage can cite exactly.
+Each hit comes back typed, once: the passage (sentences and entities as spans) with its
+article, so the answer stages never fetch the article again. Also a LangChain retriever whose
+Documents carry the passage's offsets and its article id, so every later stage can cite exactly.
 """
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,49 +16,54 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
-from spacy.lang.en.stop_words import STOP_WORDS
 
-from qa.text.dates import DateRange, states_time
 from qa.ingest.embeddings import Embedder
+from qa.records import article_from_stored, passage_from_stored
+from qa.text.dates import DateRange, states_time
+from qa.text.tokens import query_terms
+from qa.types import Article, Passage
 from vectorstore import PassageFilter, PassageStore
-
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
-QUESTION_WORDS = {"who", "whom", "whose", "what", "when", "where", "which", "why", "how"}
-
-
-def query_terms(text: str) -> list[str]:
-    """Content words for BM25: no stop words, no question words, each once."""
-    seen: dict[str, None] = {}
-    for m in _WORD.finditer(text):
-        w = re.sub(r"['’]s$", "", m[0].lower())
-        if w in STOP_WORDS or w in QUESTION_WORDS or len(w) < 2:
-            continue
-        seen.setdefault(w, None)
-    return list(seen)
 
 
 @dataclass
 class RetrievedPassage:
     passage_id: int
-    doc_id: str
-    start: int
-    end: int
-    text: str
+    passage: Passage
+    article: Article
     score: float
     tier: int  # 0: date matches the question's time (or none asked), 1: unknown date, 2: later
-    published_start: date | None = None
-    published_on: date | None = None  # the day, where the article's date is known to the day
-    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def doc_id(self) -> str:
+        return self.passage.doc_id
+
+    @property
+    def start(self) -> int:
+        return self.passage.start
+
+    @property
+    def end(self) -> int:
+        return self.passage.end
+
+    @property
+    def text(self) -> str:
+        return self.passage.text
+
+    @property
+    def published_start(self) -> date | None:
+        return self.article.published.start if self.article.published else None
+
+    @property
+    def published_on(self) -> date | None:
+        """The day, where the article's date is known to the day."""
+        pub = self.article.published
+        return pub.start if pub and pub.start == pub.end else None
 
     def to_document(self) -> Document:
         return Document(
-            page_content=self.text,
-            id=str(self.passage_id),
-            metadata={
-                "passage_id": self.passage_id, "doc_id": self.doc_id, "start": self.start,
-                "end": self.end, "score": self.score, "tier": self.tier,
-                **self.metadata,
-            },
+            page_content=self.text, id=str(self.passage_id),
+            metadata={"passage_id": self.passage_id, "doc_id": self.doc_id, "start": self.start,
+                      "end": self.end, "score": self.score, "tier": self.tier},
         )
 
 
@@ -92,40 +98,43 @@ class HybridRetriever(BaseRetriever):
         if not fused:
             return []
         ordered = sorted(fused, key=fused.__getitem__, reverse=True)
-        passages = store.get_passages(ordered[: max(self.k * 4, self.k)])
-        articles = store.get_articles(list({p.doc_id for p in passages}))
+        stored = store.get_passages(ordered[: max(self.k * 4, self.k)])
+        articles = {k: article_from_stored(a) for k, a in store.get_articles(list({p.doc_id for p in stored})).items()}
         out: list[RetrievedPassage] = []
-        ranks: dict[int, int] = {}
-        for p in passages:
-            art = articles[p.doc_id]
-            tier, first = 0, True
-            day = art.published_start if art.published_start == art.published_end else None
-            if self.time_range is not None:
-                if art.published_start is None:
-                    tier, first = 1, False
-                elif not self.time_range.overlaps(art.published_start, art.published_end):
-                    # A later article whose passage names the time ('last week', 'in 2023')
-                    # reports it, and ranks with the matching ones.
-                    dates = [p.text[a - p.start: b - p.start]
-                             for a, b, label in p.metadata.get("entities", []) if label == "DATE"]
-                    tier, first = 2, states_time(dates, self.time_range, day)
-            ranks[int(p.id)] = 0 if first else 1
-            out.append(
-                RetrievedPassage(
-                    passage_id=int(p.id), doc_id=p.doc_id, start=p.start, end=p.end, text=p.text,
-                    score=fused[int(p.id)], tier=tier, published_start=art.published_start,
-                    published_on=day, metadata=p.metadata,
-                )
-            )
-        out.sort(key=lambda r: (ranks[r.passage_id], -r.score))
+        first: dict[int, bool] = {}
+        for sp in stored:
+            hit = RetrievedPassage(int(sp.id), passage_from_stored(sp), articles[sp.doc_id], fused[int(sp.id)], 0)
+            hit.tier, first[hit.passage_id] = self._tier(hit)
+            out.append(hit)
+        out.sort(key=lambda r: (not first[r.passage_id], -r.score))
         return out[: self.k]
+
+    def _tier(self, hit: RetrievedPassage) -> tuple[int, bool]:
+        """The hit's tier, and whether it ranks with the articles of the time asked."""
+        pub = hit.article.published
+        if self.time_range is None:
+            return 0, True
+        if pub is None:
+            return 1, False
+        if self.time_range.overlaps(pub.start, pub.end):
+            return 0, True
+        # A later article whose passage names the time ('last week', 'in 2023') reports it,
+        # and ranks with the matching ones.
+        text = hit.article.text
+        dates = [text[e.start:e.end] for e in hit.passage.entities if e.label == "DATE"]
+        return 2, states_time(dates, self.time_range, hit.published_on)
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of each term, over the store's passages."""
+        store: PassageStore = self.store
+        total = max(store.count_passages(), 1)
+        out = {}
+        for term in terms:
+            df = store.document_frequency(term)
+            out[term] = math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+        return out
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
         return [r.to_document() for r in self.search(query)]
-
-
-def idf(store: PassageStore, term: str, total: int) -> float:
-    df = store.document_frequency(term)
-    return math.log(1.0 + (total - df + 0.5) / (df + 0.5))

@@ -12,12 +12,14 @@ from datetime import date
 from qa.text import nlp
 from qa.text.dates import question_time
 from qa.types import Turn
+from qa.ask.extractive import ABSTENTION
 from qa.ask.question import analyse
+from qa.text.tokens import QUESTION_WORDS
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
 _ELLIPSIS = re.compile(r"^\s*(?:and|but|also)?\s*(?:what|how)\s+about\s+(.+?)\s*\??\s*$"
                        r"|^\s*(?:and|but)\s+(.+?)\s*\??\s*$", re.I)
-_WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.I)
+_WH = re.compile(r"\b(?:" + "|".join(sorted(QUESTION_WORDS)) + r")\b", re.I)
 PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers", "himself", "herself"}
 THING_PRONOUNS = {"it", "its", "itself"}
 GROUP_PRONOUNS = {"they", "them", "their", "theirs"}
@@ -28,7 +30,6 @@ KINDS = {
     "group": {"ORG", "NORP", "GPE", "PERSON"},
     "place": {"GPE", "LOC", "FAC"},
 }
-ABSTAINED = "I couldn't find that in the articles"
 
 
 def _kind(word: str) -> str | None:
@@ -48,7 +49,7 @@ def _mentions(question: str, answer: str, reference: date) -> list[tuple[str, st
     """(text, label) of entities, most recent first: the answer's, then the question's."""
     found: list[tuple[str, str]] = []
     answer = _MARKERS.sub("", answer).strip().rstrip(".")
-    if answer and not answer.startswith(ABSTAINED):
+    if answer and answer != ABSTENTION.rstrip("."):
         ents = [(e.text, e.label_) for e in nlp.full()(answer).ents]
         if len(ents) <= 1 and len(answer.split()) <= 8 and not re.search(r"[.;:!?]\s", answer):
             # A bare short answer ("Muhammad Baqer Qalibaf") is one name, even where the

@@ -11,23 +11,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 
-from qa.types import Article, Citation
+from qa.generate.prompt import passage_block
 from qa.generate.verify import Check, Evidence, check, mentions
-
-# Measured on the seed questions with the 0.5B and 1.5B Qwen models: the plainest wording works
-# best. An "if the passages don't say, answer I don't know" clause made the 1.5B decline
-# questions passage [1] answers outright, and a worked example was copied verbatim; declining
-# is left to the check instead (nothing supported → the extractive answer or an abstention).
-# Titles are left out of the passage headers: made from a first sentence, they were copied as answers.
-PROMPT = ChatPromptTemplate.from_messages([
-    ("system", "You are a helpful assistant."),
-    ("human", "Read these news passages.\n\n{passages}\n\nQuestion: {question}\n"
-              "Answer in one or two sentences, each followed by the number of its passage in square brackets."),
-])
+from qa.types import Citation
 
 # One or two digits: "[2025]" is a year in brackets, not passage 2025.
 _MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\]")
@@ -40,21 +28,6 @@ _ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|Jr|S
 _NOT_A_CLAIM = re.compile(r"^\W*(?:(?:the\s+)?(?:passage|source|reference)(?:\s+number)?(?:\s+is)?|see|source:?)\W*$", re.I)
 _DONT_KNOW = re.compile(r"^\W*(?:i\s+(?:do\s*n[o']?t|cannot|can't)\s+(?:know|find|answer)|"
                         r"(?:the\s+)?passages?\s+do(?:es)?\s*n[o']?t\s+(?:say|answer|mention|contain|state))", re.I)
-
-
-def chain(model: BaseChatModel) -> Runnable:
-    return PROMPT | model
-
-
-def passage_block(evidence: list[Evidence], articles: dict[str, Article]) -> str:
-    """[n] (source, date) text — the date tells the model which year a passage speaks of."""
-    blocks = []
-    for e in evidence:
-        art = articles[e.doc_id]
-        when = art.published.value if art.published else "date unknown"
-        source = f"{art.source}, " if art.source else ""
-        blocks.append(f"[{e.n}] ({source}{when}) {' '.join(e.text.split())}")
-    return "\n\n".join(blocks)
 
 
 class SentenceStream:
@@ -93,7 +66,6 @@ class Composition:
     """The verified answer so far: kept sentences, their citations, and what was dropped."""
 
     evidence: dict[int, Evidence]
-    articles: dict[str, Article]
     min_coverage: float = 0.6
     topic: list[str] = field(default_factory=list)  # the names the question asks about
     kept: list[str] = field(default_factory=list)
@@ -150,7 +122,7 @@ class Composition:
     def _cite(self, e: Evidence, quote) -> int:
         key = (e.doc_id, quote.start)
         if key not in self._numbers:
-            art = self.articles[e.doc_id]
+            art = e.article
             self._numbers[key] = len(self.citations) + 1
             self.citations.append(Citation(
                 n=self._numbers[key], doc_id=art.id, title=art.title, source=art.source, url=art.url,
@@ -164,12 +136,12 @@ class Composition:
         return " ".join(self.kept)
 
 
-def generate(model_chain: Runnable, question: str, evidence: list[Evidence], articles: dict[str, Article],
+def generate(model_chain: Runnable, question: str, evidence: list[Evidence],
              composition: Composition) -> Iterator[tuple[str, str]]:
     """Stream ('token', text) as the model writes and ('sentence', shown) for each sentence
     that passes verification; `composition` keeps the record."""
     splitter = SentenceStream()
-    inputs = {"question": question, "passages": passage_block(evidence, articles)}
+    inputs = {"question": question, "passages": passage_block(evidence)}
     for chunk in model_chain.stream(inputs):
         text = chunk.text if hasattr(chunk, "text") else str(chunk)
         if not text:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from spacy.lang.en.stop_words import STOP_WORDS
 
 from qa.text import nlp
-from qa.types import Span
-from qa.ask.question import stems_match, tokens, word_forms
+from qa.types import Article, Span
+
+if TYPE_CHECKING:
+    from qa.ask.retrieval import RetrievedPassage
+from qa.text.tokens import STOP_WORDS, stems_match, tokens, word_forms
 
 # Entity kinds that state a checkable fact; ORDINAL and the like are left to the word check.
 FACT_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT",
@@ -28,18 +31,38 @@ _FRAME = {"accord", "articl", "passag", "report", "state", "mention", "say", "sa
 
 @dataclass(frozen=True)
 class Evidence:
-    """A numbered passage a generated answer may cite, with the article it comes from."""
+    """Passage n of those a generated answer may cite: a retrieved passage, numbered."""
 
     n: int
-    doc_id: str
-    start: int  # offsets of the passage in the article text
-    end: int
-    sentences: tuple[Span, ...]  # article offsets of the passage's sentences
-    article_text: str
+    passage: RetrievedPassage
+
+    @property
+    def doc_id(self) -> str:
+        return self.passage.doc_id
+
+    @property
+    def start(self) -> int:  # offsets of the passage in the article text
+        return self.passage.start
+
+    @property
+    def end(self) -> int:
+        return self.passage.end
+
+    @property
+    def sentences(self) -> list[Span]:  # article offsets of the passage's sentences
+        return self.passage.passage.sentences
+
+    @property
+    def article(self) -> Article:
+        return self.passage.article
+
+    @property
+    def article_text(self) -> str:
+        return self.passage.article.text
 
     @property
     def text(self) -> str:
-        return self.article_text[self.start:self.end]
+        return self.passage.text
 
 
 @dataclass

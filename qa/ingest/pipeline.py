@@ -24,7 +24,8 @@ from qa.ingest.embeddings import Embedder
 from qa.ingest.metadata import headline, inferred_date, made_title, source_of, stated_date
 from qa.types import Article, Passage, PublishedDate
 from qa.ingest.passages import make_passages
-from vectorstore import PassageStore, StoredArticle, StoredPassage, UpsertOutcome
+from qa.records import stored_article, stored_passage
+from vectorstore import PassageStore, UpsertOutcome
 
 # Bump when passage-making or metadata rules change, so re-ingest rebuilds old articles.
 PIPELINE_VERSION = "1"
@@ -105,52 +106,6 @@ def embedding_text(article: Article, passage: Passage) -> str:
     return f"{article.title}\n{passage.text}"
 
 
-def to_stored(prepared: Prepared, digest: str) -> tuple[StoredArticle, list[StoredPassage]]:
-    a = prepared.article
-    stored = StoredArticle(
-        doc_id=a.id,
-        text=a.text,
-        content_hash=digest,
-        title=a.title,
-        source=a.source,
-        url=a.url,
-        published_start=a.published.start if a.published else None,
-        published_end=a.published.end if a.published else None,
-        metadata={
-            "title_inferred": a.title_inferred,
-            "published": a.published.model_dump(mode="json") if a.published else None,
-        },
-    )
-    passages = [
-        StoredPassage(
-            doc_id=a.id,
-            ordinal=p.ordinal,
-            start=p.start,
-            end=p.end,
-            text=p.text,
-            metadata={
-                "sentences": [[s.start, s.end] for s in p.sentences],
-                "entities": [[e.start, e.end, e.label] for e in p.entities],
-            },
-        )
-        for p in prepared.passages
-    ]
-    return stored, passages
-
-
-def article_from_stored(stored: StoredArticle) -> Article:
-    pub = stored.metadata.get("published")
-    return Article(
-        id=stored.doc_id,
-        title=stored.title,
-        title_inferred=bool(stored.metadata.get("title_inferred")),
-        source=stored.source,
-        url=stored.url,
-        published=PublishedDate.model_validate(pub) if pub else None,
-        text=stored.text,
-    )
-
-
 class Ingestor:
     def __init__(self, store: PassageStore, embedder: Embedder, today: date,
                  passage_chars: int = 800, overlap: int = 1, batch: int = 16):
@@ -219,7 +174,8 @@ class Ingestor:
         items, offset = [], 0
         for prepared_article, digest in ready:
             n = len(prepared_article.passages)
-            stored, passages = to_stored(prepared_article, digest)
+            stored = stored_article(prepared_article.article, digest)
+            passages = [stored_passage(p) for p in prepared_article.passages]
             items.append((stored, passages, vectors[offset: offset + n]))
             offset += n
         outcomes = self.store.upsert_many(items)

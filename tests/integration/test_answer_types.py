@@ -71,7 +71,7 @@ def test_a_price_question_wants_money_not_a_count(lisbon):
 
 
 def test_irregular_verbs_support_their_question_word(lisbon):
-    from qa.ask.question import word_forms
+    from qa.text.tokens import word_forms
 
     assert "met" in word_forms("meet") and "flew" in word_forms("fly")
     assert word_forms("Montenegro") == frozenset({"montenegro"})  # names don't inflect

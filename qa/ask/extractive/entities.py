@@ -1,0 +1,158 @@
+"""Entity answers: the person, organisation, place, date or figure of the question's type in a
+supported sentence, nearest the question's words, with lists and titles kept whole."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from qa.ask.extractive.scoring import (UNDATED_WEIGHT, Extracted, Sentence, coverage, mentions_question,
+                                       proximity)
+from qa.ask.extractive.spans import LOCATIVE, TITLE_WORDS, joins, one_per_article, sentence_at, title_start
+from qa.ask.question import PLACE, QuestionInfo
+from qa.text.tokens import stem, stems_match, tokens
+from qa.types import Span
+
+TITLE_MATCH_BONUS = 1.25  # "Who is Iraq's prime minister?": the person written after that title
+
+
+def entity_answer(info: QuestionInfo, sentences: list[Sentence], weights: dict[str, float],
+                   labels: frozenset[str]) -> Extracted | None:
+    best: Extracted | None = None
+    wanted_title = title_words(info) if "PERSON" in labels else set()
+    for sent in sentences[:12]:
+        full = sent.text
+        pool = entity_pool(sent, labels)
+        if "PERSON" in labels:
+            # Who-questions want the person, not the organisation in their title.
+            mods = modifiers(sent)
+            pool = [e for e in pool if e.label == "PERSON" or not any(a <= e.start < b or a < e.end <= b for a, b in mods)]
+        for ent in pool:
+            ent_text = full[ent.start - sent.span.start: ent.end - sent.span.start]
+            if mentions_question(ent_text, info):
+                continue
+            if info.time and ent.label == "DATE" and info.time.phrase and ent_text.lower() in info.time.phrase.lower():
+                continue
+            prox = proximity(sent, ent.start, ent.end, weights)
+            score = sent.score * (0.55 + 0.45 * prox)
+            if info.wh in ("who", "whom") and ent.label != "PERSON":
+                score *= 0.85  # "who" asks for a person first, an organisation second
+            if wanted_title and ent.label == "PERSON" and holds_title(sent, ent, info, wanted_title):
+                score = sent.score * TITLE_MATCH_BONUS
+            start, end = ent.start, ent.end
+            if ent.label == "MONEY" and start > 0 and unicodedata.category(sent.article_text[start - 1]) == "Sc":
+                start -= 1  # the tagger leaves a currency sign outside: "€45"
+            if info.is_list:
+                names = [e for e in pool if not mentions_question(
+                    full[e.start - sent.span.start: e.end - sent.span.start], info)]
+                start, end = extend_list(sent, ent, names, sent.article_text)
+                items = sum(1 for e in names if start <= e.start and e.end <= end)
+                score *= 1 + 0.1 * min(items - 1, 4)  # a list question is answered by the list
+            if best is None or score > best.score:
+                best = Extracted(sent, start, end, sent.article_text[start:end], score)
+    return best
+
+
+def entity_pool(sent: Sentence, labels: frozenset[str]) -> list[Span]:
+    """The sentence's entities of the wanted kinds. For places also names after a locative
+    preposition, and the names listed with them ("in Erbil and Sulaymaniyah")."""
+    pool: list[Span] = []
+    for e in sent.entities:
+        if e.label in labels or (labels == PLACE and (
+                after_locative(sent, e) or (pool and joins(sent.article_text[pool[-1].end: e.start])
+                                             and e.label not in ("DATE", "TIME", "CARDINAL")))):
+            pool.append(e)
+    return pool
+
+
+def after_locative(sentence: Sentence, ent: Span) -> bool:
+    """A name after 'in', 'at', 'near' is a place, whatever the tagger called it ("in Erbil")."""
+    if ent.label in ("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"):
+        return False
+    before = sentence.article_text[sentence.span.start: ent.start]
+    m = re.search(r"([A-Za-z]+)\s+(?:the\s+)?$", before)
+    return bool(m and m[1].lower() in LOCATIVE)
+
+
+def extend_list(sentence: Sentence, ent: Span, pool: list[Span], text: str) -> tuple[int, int]:
+    """A coordinated run of same-kind entities around `ent` ('A, B and C'), with titles."""
+    idx = pool.index(ent)
+    start, end = ent.start, ent.end
+    i = idx
+    while i > 0 and joins(text[pool[i - 1].end: pool[i].start]):
+        i -= 1
+    j = idx
+    while j + 1 < len(pool) and joins(text[pool[j].end: pool[j + 1].start]):
+        j += 1
+    start, end = pool[i].start, pool[j].end
+    if i != j:
+        gaps = " ".join(text[pool[k].end: pool[k + 1].start] for k in range(i, j))
+        if any(w.lower() in TITLE_WORDS for w in re.findall(r"[\w.]+", gaps)):
+            start = title_start(text, sentence.span.start, start)
+    return start, end
+
+
+def modifiers(sentence: Sentence) -> list[tuple[int, int]]:
+    """Title runs written before people ("Iran's Supreme National Security Council Secretary",
+    "Iranian President"): an entity inside one describes that person; it isn't another answer."""
+    out = []
+    for ent in sentence.entities:
+        if ent.label == "PERSON":
+            start = title_start(sentence.article_text, sentence.span.start, ent.start)
+            if start < ent.start:
+                out.append((start, ent.start))
+    return out
+
+
+def title_words(info: QuestionInfo) -> set[str]:
+    """What the person asked for must be written with: the question's title words ("prime
+    minister"), or what qualifies its person noun ("Iraqi" in "which Iraqi officials")."""
+    wanted = {t.stem for t in info.terms if t.text.lower() in TITLE_WORDS}
+    if info.doc is not None and info.focus_word:
+        for tok in info.doc:
+            if tok.lower_ == info.focus_word:
+                wanted |= {stem(c.text) for c in tok.children
+                           if c.dep_ in ("amod", "compound", "poss") and c.text[:1].isupper()}
+                break
+    return wanted
+
+
+def holds_title(sentence: Sentence, ent: Span, info: QuestionInfo, wanted: set[str]) -> bool:
+    """Is this person written with the title the question asks about, and not with another
+    country's ("Iraqi Prime Minister X" for "Iraq's prime minister", not "Iranian ...")?"""
+    text = sentence.article_text
+    start = title_start(text, sentence.span.start, ent.start)
+    run = text[start: ent.start]
+    after = re.match(r",\s+(?:the|a|an)?\s*([^,.;]{0,60})", text[ent.end: sentence.span.end])
+    for words in (run, after[1] if after else ""):
+        if re.search(r"\b(?:former|ex|late|then|outgoing|previous|acting)\b", words, re.I) and \
+                not re.search(r"\b(?:former|ex|late|then|outgoing|previous|acting)\b", info.text, re.I):
+            continue  # "Adel Abdul Mahdi, the former prime minister" no longer holds the title
+        stems = [w for w, _, _ in tokens(words)]
+        if not stems or not all(any(stems_match(w, t) for w in stems) for t in wanted):
+            continue
+        proper = [w for w, _, _ in tokens(" ".join(x for x in re.findall(r"[\w'’-]+", words)
+                                                 if x[:1].isupper() and x.lower() not in TITLE_WORDS))]
+        named = [t.stem for t in info.terms if t.proper]
+        if all(any(stems_match(p, n) for n in named) for p in proper):
+            return True
+    return False
+
+
+def title_holders(info: QuestionInfo, sentences: list[Sentence], weights: dict[str, float]) -> list[Sentence]:
+    """'Who is Iraq's prime minister?': the retrieved articles' sentences that write the title
+    before a name ("Iraqi Prime Minister Mustafa al-Kadhimi"), wherever in the article they are.
+    Retrieval finds passages about the title; the holder's name may be elsewhere."""
+    wanted = [t.text for t in info.terms if t.text.lower() in TITLE_WORDS]
+    if not wanted:
+        return []
+    title = re.compile(r"(?i:" + r"\s+".join(re.escape(w) for w in wanted) + r")\s+(?=[A-Z])")
+    out: list[Sentence] = []
+    for sent in one_per_article(sentences):
+        for m in list(title.finditer(sent.article_text))[:3]:
+            found = sentence_at(sent, m.start(), 0.0)
+            if found is None:
+                continue
+            s_cov, _ = coverage(tokens(found.text, found.span.start), weights)
+            found.score = s_cov * (UNDATED_WEIGHT if sent.passage.tier == 1 else 1.0)
+            out.append(found)
+    return out

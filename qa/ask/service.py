@@ -1,0 +1,168 @@
+"""Asking, the one way through: question (+ history, as-of) → standalone question → retrieve →
+read (extractive, or a chat model checked against the passages) → answer with citations.
+
+`Asker.events()` yields typed events as each stage finishes; `Asker.ask()` collects them. What
+an evaluation needs beyond the answer (the articles retrieved, the candidate before the
+abstention threshold, what a generator wrote) is filled into a `Trace` the caller passes.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from qa.ask.extractive import ABSTENTION, Extracted, Sentence, candidate_sentences, extract, term_weights
+from qa.ask.question import QuestionInfo, analyse
+from qa.ask.retrieval import HybridRetriever, RetrievedPassage
+from qa.ask.rewrite import standalone
+from qa.generate import Generator
+from qa.ingest.embeddings import Embedder
+from qa.settings import Settings
+from qa.text.dates import DateRange
+from qa.types import AnswerText, Answer, AskEvent, Citation, CitationsFound, Done, Filters, StandaloneQuestion, Turn
+from vectorstore import PassageFilter, PassageStore
+
+
+@dataclass
+class Trace:
+    """What an evaluation reads besides the answer; filled in by `Asker.events(trace=...)`."""
+
+    retrieved: list[str] = field(default_factory=list)  # article ids in rank order
+    passages: list[str] = field(default_factory=list)  # the texts handed to the answer stage
+    candidate: str | None = None  # the answer before the abstention threshold
+    candidate_doc: str | None = None
+    time_range: tuple[date, date] | None = None
+    support: list[tuple[str, float]] = field(default_factory=list)  # best sentences, with their support
+    generated: dict[str, Any] = field(default_factory=dict)  # what a generator wrote, kept and dropped
+
+
+@dataclass
+class Reading:
+    """The question as the answer stages see it: its analysis, the passages retrieved (each with
+    its article), and the candidate sentences scored against the question's weighted terms."""
+
+    query: str
+    info: QuestionInfo
+    passages: list[RetrievedPassage]
+    sentences: list[Sentence]
+    found: Extracted | None
+    confidence: float
+
+
+class Asker:
+    def __init__(self, settings: Settings, store: PassageStore, embedder: Embedder):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.generator = Generator(settings)
+
+    def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
+            filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:
+        for event in self.events(question, history, as_of, filters, top_k, trace):
+            if isinstance(event, Done):
+                return event.answer
+        raise AssertionError("events() always ends with Done")
+
+    def events(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
+               filters: Filters | None = None, top_k: int | None = None,
+               trace: Trace | None = None) -> Iterator[AskEvent]:
+        """The standalone question, then citations and pieces of the answer text in order, then
+        Done with the whole Answer (every citation again, so nothing is lost if a piece is)."""
+        started = time.perf_counter()
+        reference = as_of or self.settings.reference_date()
+        query = standalone(question, history or [], reference)
+        yield StandaloneQuestion(query)
+        timings = {"rewrite": _ms(started)}
+        reading = self._read(query, reference, as_of, filters, top_k, timings)
+        extractive = self._extractive_answer(reading, timings, started)
+        if trace is not None:
+            _fill(trace, reading)
+        if self.generator.kind == "extractive" or extractive.abstained or not reading.passages:
+            # A question the passages don't support well enough abstains without asking a model:
+            # asked anyway, it writes true sentences beside the point.
+            yield from _spoken(extractive)
+            yield Done(extractive)
+            return
+        yield from self.generator.compose(reading, extractive, started, trace)
+
+    def _read(self, query: str, reference: date, as_of: date | None, filters: Filters | None,
+              top_k: int | None, timings: dict[str, float]) -> Reading:
+        t0 = time.perf_counter()
+        info = analyse(query, reference)
+        retriever = HybridRetriever(
+            store=self.store, embedder=self.embedder, k=top_k or self.settings.top_k,
+            candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
+            passage_filter=passage_filter(filters, as_of, info.time), time_range=info.time,
+        )
+        # The time is applied by the filter; left in the query, "2020" would match any passage
+        # that merely mentions the year.
+        search_text = query.replace(info.time.phrase, " ") if info.time and info.time.phrase else query
+        passages = retriever.search(search_text)
+        t1 = time.perf_counter()
+        timings["retrieve"] = (t1 - t0) * 1000
+        weights = term_weights(info, retriever.idf(t.text.lower() for t in info.terms))
+        sentences = candidate_sentences(info, passages, weights)
+        found = extract(info, sentences, weights)
+        timings["answer"] = (time.perf_counter() - t1) * 1000
+        confidence = round(min(max(found.score, 0.0), 1.0), 3) if found else 0.0
+        return Reading(query, info, passages, sentences, found, confidence)
+
+    def _extractive_answer(self, reading: Reading, timings: dict[str, float], started: float) -> Answer:
+        timings["total"] = _ms(started)
+        timings = {k: round(v, 1) for k, v in timings.items()}
+        found = reading.found
+        if found is None or reading.confidence < self.settings.abstain_below:
+            return Answer(answer=ABSTENTION, abstained=True, confidence=reading.confidence,
+                          standalone_question=reading.query, citations=[], timings_ms=timings)
+        sent = found.sentence
+        citation = cite(1, sent.passage, sent.span.start, sent.span.end)
+        return Answer(answer=f"{found.text} [1]", abstained=False, confidence=reading.confidence,
+                      standalone_question=reading.query, citations=[citation], timings_ms=timings)
+
+
+def cite(n: int, passage: RetrievedPassage, start: int, end: int) -> Citation:
+    """Citation n: the article's provenance and its text[start:end], quoted exactly."""
+    art = passage.article
+    return Citation(n=n, doc_id=art.id, title=art.title, source=art.source, url=art.url,
+                    published=art.published.value if art.published else None,
+                    published_inferred=bool(art.published and art.published.inferred),
+                    quote=art.text[start:end], start=start, end=end)
+
+
+def passage_filter(filters: Filters | None, as_of: date | None, time_range: DateRange | None) -> PassageFilter:
+    f = filters or Filters()
+    flt = PassageFilter(published_from=f.published_from, published_to=f.published_to,
+                        sources=tuple(f.sources), doc_ids=tuple(f.doc_ids))
+    if as_of is not None:
+        # Articles known to be published after as_of are dropped; undated ones stay.
+        flt = replace(flt, published_to=min(as_of, flt.published_to) if flt.published_to else as_of)
+    if time_range is not None:
+        # Articles known to be older than the question's time can't report it. Later
+        # ones stay, but only their sentences that state the time may answer.
+        start = max(time_range.start, flt.published_from) if flt.published_from else time_range.start
+        flt = replace(flt, published_from=start)
+    return flt
+
+
+def _fill(trace: Trace, reading: Reading) -> None:
+    found = reading.found
+    trace.retrieved = list(dict.fromkeys(p.doc_id for p in reading.passages))
+    trace.passages = [p.text for p in reading.passages]
+    trace.candidate = found.text if found else None
+    trace.candidate_doc = found.sentence.passage.doc_id if found else None
+    trace.time_range = (reading.info.time.start, reading.info.time.end) if reading.info.time else None
+    trace.support = [(x.text, x.score) for x in reading.sentences[:12]]
+
+
+def _spoken(answer: Answer) -> Iterator[AskEvent]:
+    """An answer that is whole already, as events: its citations, then its words."""
+    yield CitationsFound(answer.citations)
+    for piece in re.findall(r"\S+\s*", answer.answer):
+        yield AnswerText(piece)
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000

@@ -1,0 +1,88 @@
+"""The generator: which chat model writes answers (settings.generator), loaded once, and its
+answer as ask events, sentence by sentence, each shown only once verified."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from qa.generate.chat_models import chat_model
+from qa.generate.gguf import MODELS
+from qa.generate.prompt import chain
+from qa.generate.stream import Composition, generate, split_markers
+from qa.generate.verify import Evidence
+from qa.settings import Settings
+from qa.types import Answer, AnswerText, AskEvent, CitationsFound, Done
+
+if TYPE_CHECKING:  # the ask stage hands its reading over; generate imports nothing from it at run time
+    from qa.ask.service import Reading, Trace
+
+
+class Generator:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._chain = None  # the chat model, loaded on first use
+
+    @property
+    def kind(self) -> str:
+        return self.settings.generator
+
+    @property
+    def name(self) -> str:
+        """What `Answer.generator` says: 'extractive', 'llm-local:MODEL' or 'openai:MODEL'."""
+        if self.kind == "llm-local":
+            known = self.settings.llm_model in MODELS
+            return f"llm-local:{self.settings.llm_model if known else self.settings.llm_model_path().stem}"
+        if self.kind == "openai":
+            return f"openai:{self.settings.openai_model}"
+        return "extractive"
+
+    def load(self) -> None:
+        """Load the configured chat model now (a server does at start), not at the first question."""
+        if self.kind != "extractive" and self._chain is None:
+            model = chat_model(self.settings)
+            if hasattr(model, "_load"):
+                model._load()
+            self._chain = chain(model)
+
+    def close(self) -> None:
+        self._chain = None  # a local model's memory goes with it
+
+    def compose(self, reading: Reading, extractive: Answer, started: float,
+                trace: Trace | None) -> Iterator[AskEvent]:
+        """A generated answer as events; the extractive answer stands in when no generated
+        sentence is supported (or the model declines), and then says so in `generator`."""
+        self.load()
+        evidence = [Evidence(n, p) for n, p in enumerate(reading.passages[: self.settings.llm_passages], 1)]
+        composition = Composition({e.n: e for e in evidence}, self.settings.verify_min_coverage,
+                                  topic=list(reading.info.named))
+        timings = dict(extractive.timings_ms)
+        t1 = time.perf_counter()
+        sent_citations = 0
+        for kind, text in generate(self._chain, reading.query, evidence, composition):
+            if kind == "token":
+                timings.setdefault("first_token", round((time.perf_counter() - started) * 1000, 1))
+                continue
+            timings.setdefault("first_sentence", round((time.perf_counter() - started) * 1000, 1))
+            if len(composition.citations) > sent_citations:
+                # All citations so far, before the sentence that first uses them.
+                sent_citations = len(composition.citations)
+                yield CitationsFound(list(composition.citations))
+            yield AnswerText((" " if len(composition.kept) > 1 else "") + text)
+        timings["generate"] = round((time.perf_counter() - t1) * 1000, 1)
+        timings["total"] = round((time.perf_counter() - started) * 1000, 1)
+        if composition.kept:
+            answer = Answer(answer=composition.answer, abstained=False, confidence=extractive.confidence,
+                            standalone_question=reading.query, citations=composition.citations,
+                            timings_ms=timings, generator=self.name, dropped=len(composition.dropped))
+        else:
+            answer = extractive.model_copy(update={"timings_ms": timings, "dropped": len(composition.dropped)})
+            yield CitationsFound(answer.citations)
+            yield AnswerText(answer.answer)
+        if trace is not None:
+            trace.generated = {"kept": composition.kept, "dropped": composition.dropped,
+                               "declined": composition.declined, "attributed": composition.attributed}
+            if composition.kept:
+                trace.candidate = split_markers(answer.answer)[0]
+                trace.candidate_doc = answer.citations[0].doc_id
+        yield Done(answer)
