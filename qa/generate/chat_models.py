@@ -21,12 +21,9 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, PrivateAttr
 
 from qa.settings import Settings
+from qa.errors import GeneratorUnavailable  # noqa: F401 (raised here; importable from here too)
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
-
-
-class GeneratorUnavailable(RuntimeError):
-    """The configured generator can't run here (a missing extra or model file)."""
 
 
 class LocalChatModel(BaseChatModel):
@@ -61,7 +58,7 @@ class LocalChatModel(BaseChatModel):
                         "the llm-local generator needs the llm extra: pip install -e '.[llm]'") from exc
                 if not Path(self.model_path).is_file():
                     raise GeneratorUnavailable(f"no GGUF model at {self.model_path}: run `make model` "
-                                               "or set BYLINE_LLM_MODEL_PATH")
+                                               "(MODEL=qwen2.5-0.5b for the small one) or set BYLINE_LLM_MODEL to a GGUF file")
                 params = xllamacpp.CommonParams()
                 params.model.path = self.model_path
                 params.n_ctx = self.n_ctx

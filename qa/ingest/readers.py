@@ -14,13 +14,10 @@ from typing import Iterator
 
 import yaml
 from bs4 import BeautifulSoup
+from qa.errors import ArticleError  # noqa: F401 (raised here; importable from here too)
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl")
 DOC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}")
-
-
-class ArticleError(ValueError):
-    """An article that can't be read; the message says which and why, in one line."""
 
 
 @dataclass
