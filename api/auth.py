@@ -1,11 +1,19 @@
 """API keys: when BYLINE_API_KEYS is set, writes (and, if configured, reads) need
-'Authorization: Bearer KEY'. Keys are kept and compared as SHA-256 digests, in constant time."""
+'Authorization: Bearer KEY'. Keys are kept and compared as SHA-256 digests, in constant time.
+The scheme is FastAPI's HTTPBearer, so the OpenAPI document declares it (/docs: Authorize)."""
 from __future__ import annotations
 
 import hashlib
 import hmac
 
 from fastapi import HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+# auto_error=False: the check below says what is wrong (401 without a key, 403 with a wrong one).
+bearer = HTTPBearer(auto_error=False, scheme_name="APIKey",
+                    description="An API key from BYLINE_API_KEYS, sent as 'Authorization: Bearer KEY'. "
+                                "Needed to add and delete documents when keys are set; for reads too "
+                                "with BYLINE_PROTECT_READS.")
 
 
 def digest(key: str) -> bytes:
@@ -28,26 +36,12 @@ class KeyCheck:
             ok |= hmac.compare_digest(given, d)
         return ok
 
-    def check(self, request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        scheme, _, key = header.partition(" ")
-        if not header:
-            raise HTTPException(401, "this needs an API key: send the header 'Authorization: Bearer KEY'",
-                                headers={"WWW-Authenticate": "Bearer"})
-        if scheme.lower() != "bearer" or not key.strip():
+    def check(self, request: Request, credentials: HTTPAuthorizationCredentials | None) -> None:
+        if credentials is None or not credentials.credentials.strip():
+            if not request.headers.get("authorization"):
+                raise HTTPException(401, "this needs an API key: send the header 'Authorization: Bearer KEY'",
+                                    headers={"WWW-Authenticate": "Bearer"})
             raise HTTPException(401, "the Authorization header must be 'Bearer KEY'",
                                 headers={"WWW-Authenticate": "Bearer"})
-        if not self.valid(key.strip()):
+        if not self.valid(credentials.credentials.strip()):
             raise HTTPException(403, "that API key is not valid")
-
-
-def require_write(request: Request) -> None:
-    keys: KeyCheck = request.app.state.keys
-    if keys.enabled:
-        keys.check(request)
-
-
-def require_read(request: Request) -> None:
-    keys: KeyCheck = request.app.state.keys
-    if keys.protect_reads:
-        keys.check(request)

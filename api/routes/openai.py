@@ -8,47 +8,18 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import date
-from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.sse import EventSourceResponse
-from pydantic import BaseModel, Field
 
-from api.auth import require_read
-from api.deps import ArchiveDep
-from qa.generate.chat_models import GeneratorUnavailable
-from qa.types import Answer, AnswerText, Done, Filters, Turn
+from api.deps import ArchiveDep, ReadAccess
+from api.errors import OpenAIError
+from api.schemas import MODEL_ID, ChatMessage, ChatRequest
+from qa.archive import Archive
+from qa.errors import GeneratorUnavailable
+from qa.types import Answer, AnswerText, Done, Turn
 
-MODEL_ID = "byline"
-router = APIRouter(prefix="/v1", dependencies=[Depends(require_read)], tags=["OpenAI-compatible"])
-
-
-class ChatMessage(BaseModel):
-    role: Literal["system", "user", "assistant", "developer", "tool"]
-    content: str | list[dict[str, Any]] | None = None
-
-    def text(self) -> str:
-        if isinstance(self.content, list):  # content parts: keep the text ones
-            return " ".join(p.get("text", "") for p in self.content if p.get("type") == "text")
-        return self.content or ""
-
-
-class ChatRequest(BaseModel):
-    model: str = MODEL_ID
-    messages: list[ChatMessage] = Field(min_length=1, max_length=100)
-    stream: bool = False
-    # Byline's own options, sent by the openai client through extra_body.
-    as_of: date | None = None
-    filters: Filters | None = None
-    top_k: int = Field(5, ge=1, le=20)
-
-    model_config = {"extra": "ignore"}  # temperature, max_tokens...: nothing to set here
-
-
-class OpenAIError(Exception):
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error"):
-        self.status, self.message, self.kind = status, message, kind
+router = APIRouter(prefix="/v1", dependencies=[ReadAccess], tags=["OpenAI-compatible"])
 
 
 def split(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
@@ -98,7 +69,7 @@ def chat_completions(body: ChatRequest, archive: ArchiveDep):
     return EventSourceResponse(_stream(archive, body, question, history, cid, created))
 
 
-def _stream(archive, body: ChatRequest, question: str, history: list[Turn], cid: str,
+def _stream(archive: Archive, body: ChatRequest, question: str, history: list[Turn], cid: str,
             created: int) -> Iterator[bytes]:
     def chunk(delta: dict, finish: str | None = None, **extra) -> bytes:
         payload = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": body.model,
@@ -120,4 +91,3 @@ def _stream(archive, body: ChatRequest, question: str, history: list[Turn], cid:
         err = {"error": {"message": "the answer failed: see the server log", "type": "server_error"}}
         yield f"data: {json.dumps(err)}\n\n".encode()
     yield b"data: [DONE]\n\n"
-
