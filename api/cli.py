@@ -64,7 +64,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .ht
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Ignore articles published after this date (YYYY-MM-DD).")] = None,
-    top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="Passages to read.")] = 5,
+    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=20, help="Passages to read. Default: BYLINE_TOP_K (5).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full answer object as JSON.")] = False,
 ):
     """Ask a question; the answer cites its article, passage and sentence."""
@@ -181,13 +181,24 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="Default: BYLINE_PORT or 8000.")] = None,
 ):
     """Serve the HTTP API (docs at /docs); builds the index from the seeds on first run."""
+    import copy
+
     import uvicorn
+    import uvicorn.config
 
     from qa.settings import get_settings
 
     s = get_settings()
+    # Byline's own log lines (an empty archive, a generator that won't load) in uvicorn's format.
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"]["byline"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run("api.app:create_app", factory=True, host=host or s.host, port=port or s.port,
-                log_level="info")
+                log_level="info", log_config=log_config)
+
+
+def _log_line(line: str) -> None:
+    """A progress line of `byline eval` on stderr, stamped with the time of day."""
+    typer.echo(f"{datetime.now():%H:%M:%S} {line}", err=True)
 
 
 class Pipeline(str, Enum):
@@ -211,12 +222,13 @@ def run_eval(
                                                   "(the same on every run).")] = None,
 ):
     """Score answers, citations, retrieval and abstentions; write report.json, report.md and plots."""
+    from eval import report as reporting
     from eval import runner as evaluation
     from qa.settings import get_settings
 
     s = get_settings()
     corpus = corpus or Path(s.seeds_dir)
-    questions = questions or Path(__file__).resolve().parent.parent / "eval" / "seed_questions.jsonl"
+    questions = questions or evaluation.default_questions()
     for p, what in ((corpus, "--corpus"), (questions, "--questions")):
         if not p.exists():
             fail(f"{what}: {p} does not exist", 2)
@@ -233,19 +245,23 @@ def run_eval(
         names = list(configs)
     from qa.generate.chat_models import GeneratorUnavailable
 
+    # tqdm on a terminal; elsewhere (a log file, CI, a pipe) plain progress lines, since tqdm's
+    # carriage returns would leave the log silent for the tens of minutes a first run takes.
+    tty = sys.stderr.isatty()
+    log = None if tty else _log_line
     results: dict[str, dict] = {}
     for name in names:
         try:
             factory = None
             if name == "baseline":
                 from eval.baseline import BaselinePipeline as factory
-            result = evaluation.evaluate(configs[name], corpus, questions, limit=limit, progress=sys.stderr.isatty(),
+            result = evaluation.evaluate(configs[name], corpus, questions, limit=limit, progress=tty,
                                          pipeline="baseline" if name == "baseline" else "byline",
-                                         baseline_factory=factory, sample=sample)
+                                         baseline_factory=factory, sample=sample, log=log)
         except (ValueError, evaluation.ArticleError, GeneratorUnavailable) as exc:
             fail(str(exc))
         results[name] = result
-        j, m = evaluation.write_report(result, out / name.replace(":", "-").replace("/", "_") if len(names) > 1 else out)
+        j, m = reporting.write_report(result, out / name.replace(":", "-").replace("/", "_") if len(names) > 1 else out)
         o = result["overall"]
         mc = f"  multiple-choice {o['multiple_choice_accuracy']}" if o.get("multiple_choice_accuracy") is not None else ""
         gen = (f"  generated {o['generated_share']}  supported {o['supported_share']}"
@@ -255,13 +271,15 @@ def run_eval(
         typer.echo(
             f"{name}: EM {o['exact_match']}  F1 {o['f1']}  contained {o['answer_contained']}  "
             f"citation acc. {o['citation_accuracy']}  recall@k {o['retrieval_recall_at_k']}  MRR {o['mrr']}  "
+            f"answer retrieved {o.get('answer_retrieved')} (misses: retrieval {o.get('miss_retrieval')}, "
+            f"reader {o.get('miss_reader')})  "
             f"abstention acc. {o['abstention_accuracy_unanswerable']}  wrong-year {o['wrong_year_answers']}{mc}  "
             f"p50 {result['latency_ms']['total']['p50']} ms{gen}"
         )
         typer.echo(f"report: {m} (and {j.name})")
     if len(names) > 1:
         cmp_path = out / "compare.md"
-        cmp_path.write_text(evaluation.comparison_markdown(results), encoding="utf-8")
+        cmp_path.write_text(reporting.comparison_markdown(results), encoding="utf-8")
         typer.echo(f"side by side: {cmp_path}")
     try:
         from eval.plots import write_plots
