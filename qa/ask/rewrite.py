@@ -135,6 +135,9 @@ def _rewrite(question: str, prev_q: str, prev_a: str, reference: date) -> str:
         return _replace_part(prev_q, part)
     words = list(re.finditer(r"[A-Za-z]+", question))
     pronouns = [w for w in words if _kind(w[0])]
+    if pronouns:
+        bound = _bound_in_question(question)
+        pronouns = [w for w in pronouns if w.start() not in bound]
     if not pronouns:
         return question
     mentions = _mentions(prev_q, prev_a, reference)
@@ -157,6 +160,25 @@ def _rewrite(question: str, prev_q: str, prev_a: str, reference: date) -> str:
         if old and old.phrase:
             out = out.rstrip(" ?") + f" {old.phrase}?"
     return out
+
+
+def _bound_in_question(question: str) -> set[int]:
+    """Offsets of the pronouns whose referent the question itself names before them: "the
+    museum exhibit ... on its first day", "Did Solberg say she ...". Those stay as written;
+    the others point back into the conversation. A person pronoun binds to a person named
+    before it; "its"/"their" (possessive or reflexive) to any noun before it; an object "it"
+    or "them" stays free ("When did the president visit it?" asks about something else)."""
+    doc = nlp.full()(question)
+    bound: set[int] = set()
+    for tok in doc:
+        kind = _kind(tok.text)
+        before = doc[: tok.i]
+        if kind == "person" and any(e.label_ == "PERSON" for e in before.ents):
+            bound.add(tok.idx)
+        elif tok.lower_ in ("its", "itself", "their", "theirs", "themselves") and any(
+                t.pos_ in ("NOUN", "PROPN") and t.ent_type_ != "PERSON" for t in before):
+            bound.add(tok.idx)
+    return bound
 
 
 def _possessive_her(question: str, end: int) -> bool:

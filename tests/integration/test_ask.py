@@ -131,3 +131,24 @@ def test_a_later_report_answers_for_the_time_it_names(fresh_archive, tmp_path):
     assert "United Airlines" in b.answer and b.citations[0].doc_id == "engine"
     c = fresh_archive.ask("An engine caught fire on a flight of which airline last week?", as_of=quiz)
     assert all(x.doc_id != "engine" for x in c.citations)
+
+
+def test_a_pronoun_whose_referent_the_question_names_is_not_replaced():
+    """The rewrite replaces a pronoun only when it points back into the conversation."""
+    from datetime import date
+
+    from qa.ask.rewrite import standalone
+    from qa.types import Turn
+
+    history = [Turn(role="user", content="Which city opened the Portvale maritime museum?"),
+               Turn(role="assistant", content="Portvale [1]")]
+    today = date(2026, 11, 22)
+    for question in ("How many visitors did the Springfield museum exhibit draw on its first day?",
+                     "Did the council say the exhibit would keep its opening hours?"):
+        assert standalone(question, history, today) == question
+    people = [Turn(role="user", content="Who became Norway's prime minister?"),
+              Turn(role="assistant", content="Erna Solberg [1]")]
+    assert standalone("Did Jonas Gahr Store say he would resign?", people, today) == \
+        "Did Jonas Gahr Store say he would resign?"
+    # A pronoun with nothing of its kind before it still points back.
+    assert "Erna Solberg" in standalone("When will she take office?", people, today)
