@@ -15,6 +15,8 @@ Sánchez later flew to Porto, where he toured the shipyard near the old customs 
 Officials said the fishing quota dispute was the hardest item.
 That's why the ministers agreed to meet again in June.
 Tickets for the closing concert cost €45, and three extra ferries ran all night.
+The Lisbon port authority paid NOK 3.2 million to a Norwegian shipyard for a new pilot boat.
+Spain agreed to pay 450,000 euros toward the repair of the Tagus ferry pier.
 """
 
 
@@ -75,3 +77,11 @@ def test_irregular_verbs_support_their_question_word(lisbon):
 
     assert "met" in word_forms("meet") and "flew" in word_forms("fly")
     assert word_forms("Montenegro") == frozenset({"montenegro"})  # names don't inflect
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How much did the Lisbon port authority pay for the pilot boat?", "NOK 3.2 million"),  # a code before
+    ("How much will Spain pay toward the repair of the ferry pier?", "450,000 euros"),  # a word after
+])
+def test_money_keeps_its_currency(lisbon, question, expected):
+    assert short(lisbon.ask(question)) == expected

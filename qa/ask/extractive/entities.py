@@ -3,11 +3,11 @@ supported sentence, nearest the question's words, with lists and titles kept who
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from qa.ask.extractive.scoring import (UNDATED_WEIGHT, Extracted, Sentence, coverage, mentions_question,
                                        proximity)
-from qa.ask.extractive.spans import LOCATIVE, TITLE_WORDS, joins, one_per_article, sentence_at, title_start
+from qa.ask.extractive.spans import (FIGURES, LOCATIVE, TITLE_WORDS, joins, one_per_article, sentence_at,
+                                     title_start, with_currency)
 from qa.ask.question import PLACE, QuestionInfo
 from qa.text.tokens import stem, stems_match, tokens
 from qa.types import Span
@@ -39,8 +39,8 @@ def entity_answer(info: QuestionInfo, sentences: list[Sentence], weights: dict[s
             if wanted_title and ent.label == "PERSON" and holds_title(sent, ent, info, wanted_title):
                 score = sent.score * TITLE_MATCH_BONUS
             start, end = ent.start, ent.end
-            if ent.label == "MONEY" and start > 0 and unicodedata.category(sent.article_text[start - 1]) == "Sc":
-                start -= 1  # the tagger leaves a currency sign outside: "€45"
+            if ent.label in FIGURES:
+                start, end, _ = with_currency(sent.article_text, start, end)
             if info.is_list:
                 names = [e for e in pool if not mentions_question(
                     full[e.start - sent.span.start: e.end - sent.span.start], info)]

@@ -78,3 +78,28 @@ def sentence_at(like: Sentence, pos: int, score: float) -> Sentence | None:
             span = Span(a, a + len(s.text.strip()))
             return Sentence(like.passage, span, text[span.start: span.end], score, ents)
     return None
+
+
+FIGURES = frozenset({"MONEY", "CARDINAL", "QUANTITY"})
+# Hand-written, since no currency list ships offline: the currencies news writes out in words,
+# and the ISO codes written before a figure ("NOK 3.2 million"). The tagger often calls such a
+# figure CARDINAL or QUANTITY and leaves the currency outside the span.
+_CURRENCY_WORD = (r"(?:(?:US|U\.S\.|Canadian|Australian|Hong Kong|New Zealand|Norwegian|Swedish|Danish|Iraqi|"
+                  r"Iranian|Saudi|Indian|Chinese|Japanese|Russian|Swiss|Turkish)\s+)?"
+                  r"(?:dollars?|euros?|pounds?(?:\s+sterling)?|yen|yuan|renminbi|rupees?|rubles?|roubles?|francs?|"
+                  r"kroner|kronor|kron[ae]|won|pesos?|reais|rand|shekels?|dinars?|dirhams?|riyals?|rials?|"
+                  r"tomans?|liras?|zloty|forints?)\b")
+_CURRENCY_AFTER = re.compile(r"^\s+" + _CURRENCY_WORD, re.I)
+_CURRENCY_BEFORE = re.compile(r"(?:\b(?:USD|EUR|GBP|JPY|CNY|INR|RUB|CHF|NOK|SEK|DKK|KRW|MXN|BRL|ZAR|ILS|IQD|IRR|"
+                              r"AED|SAR|TRY|PLN|HUF|CAD|AUD|NZD|HKD|SGD)\s?|[$€£¥₹₽₩₪])$")
+
+
+def with_currency(text: str, start: int, end: int) -> tuple[int, int, bool]:
+    """A figure's span widened to the currency written beside it ("$", "NOK ", " kroner"), and
+    whether there was one: "How much" is answered with the money, not a bare number."""
+    found = False
+    if m := _CURRENCY_BEFORE.search(text, max(0, start - 4), start):
+        start, found = m.start(), True
+    if m := _CURRENCY_AFTER.match(text[end: end + 40]):
+        end, found = end + m.end(), True
+    return start, end, found
