@@ -220,3 +220,21 @@ def states_time(date_phrases: list[str], time: DateRange | None, published_on: d
         if named and time.start <= named.start and named.end <= time.end:
             return True
     return False
+
+
+_POINT_WORDS = re.compile(
+    rf"\b(?:{MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|"
+    r"tonight|ago|spring|summer|autumn|fall|winter|morning|afternoon|evening|night|weekend|"
+    r"(?:this|last|past|previous|next|coming|early|late|mid)\s+\w+)\b", re.I)
+_AMOUNT_OF_TIME = re.compile(r"^\W*(?:about|around|nearly|almost|over|more than|some|at least)?\s*[\w.,-]*\d[\w.,-]*\W*$"
+                             r"|(?:^|\s)(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few)"
+                             r"[\s-]+(?:years?|months?|weeks?|days?|hours?|decades?|centuries)(?:[\s-]+old)?\W*$", re.I)
+
+
+def names_a_time(phrase: str) -> bool:
+    """Does a DATE phrase say when ('Thursday', 'March 2024', 'last week', '2020'), rather than how
+    long or how old ('47', 'three years', '47-year-old')? Only the first answers 'when'."""
+    if (_YEAR.search(phrase) or re.search(r"\b(?:1[89]|20)\d0s\b", phrase)) and \
+            not re.search(r"\d+[\s-]+years?", phrase, re.I):
+        return True
+    return bool(_POINT_WORDS.search(phrase)) and not _AMOUNT_OF_TIME.search(phrase)

@@ -85,3 +85,31 @@ def test_irregular_verbs_support_their_question_word(lisbon):
 ])
 def test_money_keeps_its_currency(lisbon, question, expected):
     assert short(lisbon.ask(question)) == expected
+
+
+OSLO = """title: Solberg to take office as coalition deal is signed
+source: Fjord Times
+published: 2025-01-20
+
+OSLO – Conservative leader Erna Solberg, 47, will take office on Thursday, the Storting said.
+Solberg met Swedish officials and the Danish prime minister, Mette Frederiksen, in Oslo on Sunday.
+"""
+
+
+@pytest.fixture(scope="module")
+def oslo(settings, embedder, tmp_path_factory):
+    from qa.archive import Archive
+
+    s = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("oslo")})
+    a = Archive(s, embedder=embedder)
+    a.ingest_drafts([from_text("oslo", OSLO)])
+    yield a
+    a.close()
+
+
+def test_when_is_answered_by_a_time_not_an_age(oslo):
+    assert short(oslo.ask("When will Solberg take office?")) == "Thursday"
+
+
+def test_who_is_answered_by_a_person_not_a_demonym(oslo):
+    assert short(oslo.ask("Who did Solberg meet in Oslo?")) == "Mette Frederiksen"

@@ -71,3 +71,14 @@ def test_states_time():
     assert not states_time(["Friday"], last_week, None)
     assert states_time(["2024"], question_time("in January 2024", REF), None)  # an absolute year counts
     assert states_time([], None, None)  # no time asked
+
+
+@pytest.mark.parametrize("phrase, is_time", [
+    ("Thursday", True), ("next week", True), ("2020", True), ("May 8, 2020", True), ("the 1990s", True),
+    ("three years ago", True), ("Wednesday night", True),
+    ("47", False), ("47-year-old", False), ("three years", False), ("two weeks", False), ("decades", False),
+])
+def test_a_date_phrase_names_a_time_or_an_amount_of_it(phrase, is_time):
+    from qa.text.dates import names_a_time
+
+    assert names_a_time(phrase) is is_time

@@ -9,6 +9,7 @@ from qa.ask.extractive.scoring import (UNDATED_WEIGHT, Extracted, Sentence, cove
 from qa.ask.extractive.spans import (FIGURES, LOCATIVE, TITLE_WORDS, joins, one_per_article, sentence_at,
                                      title_start, with_currency)
 from qa.ask.question import PLACE, QuestionInfo
+from qa.text.dates import names_a_time
 from qa.text.tokens import stem, stems_match, tokens
 from qa.types import Span
 
@@ -32,6 +33,10 @@ def entity_answer(info: QuestionInfo, sentences: list[Sentence], weights: dict[s
                 continue
             if info.time and ent.label == "DATE" and info.time.phrase and ent_text.lower() in info.time.phrase.lower():
                 continue
+            if info.wh == "when" and ent.label == "DATE" and not names_a_time(ent_text):
+                continue  # '47' (an age), 'three years' (a span): not when
+            if ent.label == "NORP" and is_modifier(sent.article_text, ent.end):
+                continue  # 'Iraqi officials': a demonym describing someone is not who they are
             prox = proximity(sent, ent.start, ent.end, weights)
             score = sent.score * (0.55 + 0.45 * prox)
             if info.wh in ("who", "whom") and ent.label != "PERSON":
@@ -50,6 +55,15 @@ def entity_answer(info: QuestionInfo, sentences: list[Sentence], weights: dict[s
             if best is None or score > best.score:
                 best = Extracted(sent, start, end, sent.article_text[start:end], score)
     return best
+
+
+def is_modifier(text: str, end: int) -> bool:
+    """An adjective before its noun ('Iraqi officials', 'Iranian President'): a word follows
+    without a break, where a noun ('the Kurds.', 'Kurds and Arabs') would end its phrase."""
+    nxt = re.match(r"[ \u00a0]+([A-Za-z][\w'’-]*)", text[end: end + 40])
+    return bool(nxt) and nxt[1].lower() not in ("and", "or", "but", "who", "which", "that", "in", "on", "at",
+                                                "to", "from", "for", "with", "of", "as", "by", "were", "was",
+                                                "are", "is", "had", "have", "said", "say")
 
 
 def entity_pool(sent: Sentence, labels: frozenset[str]) -> list[Span]:
