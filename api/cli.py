@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
-from enum import Enum
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from api import cli_eval
+from api.cli_eval import fail
 
 app = typer.Typer(help="Byline: questions over news articles, answered with citations.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -18,9 +20,6 @@ model_app = typer.Typer(help="Local GGUF models for the llm-local generator.", n
 app.add_typer(model_app, name="model")
 
 
-def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"byline: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def _archive():
@@ -196,101 +195,13 @@ def serve(
                 log_level="info", log_config=log_config)
 
 
-def _log_line(line: str) -> None:
-    """A progress line of `byline eval` on stderr, stamped with the time of day."""
-    typer.echo(f"{datetime.now():%H:%M:%S} {line}", err=True)
-
-
-class Pipeline(str, Enum):
-    byline = "byline"
-    baseline = "baseline"
-    both = "both"
-
-
-@app.command("eval")
-def run_eval(
-    corpus: Annotated[Optional[Path], typer.Option(help="A folder of articles or a corpus.jsonl. Default: the seeds.")] = None,
-    questions: Annotated[Optional[Path], typer.Option(help="Questions JSONL. Default: eval/seed_questions.jsonl.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Report folder. Default: eval/out/<corpus>-<time>.")] = None,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N questions.")] = None,
-    pipeline: Annotated[Pipeline, typer.Option(help="byline; baseline (a LangChain tutorial's RAG, "
-                                               "eval/baseline.py); or both, side by side.")] = Pipeline.byline,
-    generator: Annotated[Optional[list[str]], typer.Option(
-        "--generator", help="Answer with this generator: extractive, llm-local[:MODEL] or openai. "
-        "Repeat it to compare several side by side. Default: BYLINE_GENERATOR.")] = None,
-    sample: Annotated[Optional[int], typer.Option(min=1, help="A fixed random sample of N questions "
-                                                  "(the same on every run).")] = None,
-):
-    """Score answers, citations, retrieval and abstentions; write report.json, report.md and plots."""
-    from eval import report as reporting
-    from eval import runner as evaluation
-    from qa.settings import get_settings
-
-    s = get_settings()
-    corpus = corpus or Path(s.seeds_dir)
-    questions = questions or evaluation.default_questions()
-    for p, what in ((corpus, "--corpus"), (questions, "--questions")):
-        if not p.exists():
-            fail(f"{what}: {p} does not exist", 2)
-    out = out or Path("eval/out") / f"{corpus.stem}-{datetime.now():%Y%m%d-%H%M%S}"
-    names = ["byline", "baseline"] if pipeline == Pipeline.both else [pipeline.value]
-    configs = {name: s for name in names}
-    if generator:
-        if pipeline != Pipeline.byline:
-            fail("--generator compares Byline's answer stages: leave --pipeline at byline", 2)
-        try:
-            configs = {g: evaluation.with_generator(s, g) for g in dict.fromkeys(generator)}
-        except ValueError as exc:
-            fail(str(exc), 2)
-        names = list(configs)
-    from qa.generate.chat_models import GeneratorUnavailable
-
-    # tqdm on a terminal; elsewhere (a log file, CI, a pipe) plain progress lines, since tqdm's
-    # carriage returns would leave the log silent for the tens of minutes a first run takes.
-    tty = sys.stderr.isatty()
-    log = None if tty else _log_line
-    results: dict[str, dict] = {}
-    for name in names:
-        try:
-            factory = None
-            if name == "baseline":
-                from eval.baseline import BaselinePipeline as factory
-            result = evaluation.evaluate(configs[name], corpus, questions, limit=limit, progress=tty,
-                                         pipeline="baseline" if name == "baseline" else "byline",
-                                         baseline_factory=factory, sample=sample, log=log)
-        except (ValueError, evaluation.ArticleError, GeneratorUnavailable) as exc:
-            fail(str(exc))
-        results[name] = result
-        j, m = reporting.write_report(result, out / name.replace(":", "-").replace("/", "_") if len(names) > 1 else out)
-        o = result["overall"]
-        mc = f"  multiple-choice {o['multiple_choice_accuracy']}" if o.get("multiple_choice_accuracy") is not None else ""
-        gen = (f"  generated {o['generated_share']}  supported {o['supported_share']}"
-               if o.get("generated_sentences") is not None or o.get("supported_share") is not None else "")
-        first = result["latency_ms"].get("first_token")
-        gen += f"  first token p50 {first['p50']} ms" if first else ""
-        typer.echo(
-            f"{name}: EM {o['exact_match']}  F1 {o['f1']}  contained {o['answer_contained']}  "
-            f"citation acc. {o['citation_accuracy']}  recall@k {o['retrieval_recall_at_k']}  MRR {o['mrr']}  "
-            f"answer retrieved {o.get('answer_retrieved')} (misses: retrieval {o.get('miss_retrieval')}, "
-            f"reader {o.get('miss_reader')})  "
-            f"abstention acc. {o['abstention_accuracy_unanswerable']}  wrong-year {o['wrong_year_answers']}{mc}  "
-            f"p50 {result['latency_ms']['total']['p50']} ms{gen}"
-        )
-        typer.echo(f"report: {m} (and {j.name})")
-    if len(names) > 1:
-        cmp_path = out / "compare.md"
-        cmp_path.write_text(reporting.comparison_markdown(results), encoding="utf-8")
-        typer.echo(f"side by side: {cmp_path}")
-    try:
-        from eval.plots import write_plots
-
-        pngs = write_plots(results, out)
-        typer.echo("plots: " + ", ".join(p.name for p in pngs))
-    except ImportError:
-        typer.echo("plots skipped: matplotlib is not installed", err=True)
+# `eval` and `reader` live in their own module.
+app.command("eval")(cli_eval.run_eval)
+app.add_typer(cli_eval.reader_app, name="reader")
 
 
 def main() -> None:
+
     # Typer vendors its own click; its exceptions are matched by what they carry.
     try:
         code = app(standalone_mode=False)
