@@ -16,7 +16,7 @@ from datetime import date
 from langchain_community.vectorstores import FAISS
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from qa.ask.extractive import ABSTENTION, candidate_sentences, extract, term_weights
+from qa.ask.extractive import ABSTENTION, candidate_sentences, reader, term_weights
 from qa.ask.question import analyse
 from qa.ask.retrieval import RetrievedPassage
 from qa.ask.service import Trace, cite
@@ -32,7 +32,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
 
 
 class BaselinePipeline:
-    def __init__(self, drafts: list[Draft], embedder: Embedder, today: date, abstain_below: float):
+    def __init__(self, drafts: list[Draft], embedder: Embedder, today: date, abstain_below: float | None):
         self.today = today
         self.abstain_below = abstain_below
         self.drafts = {d.id: d for d in drafts}
@@ -87,8 +87,9 @@ class BaselinePipeline:
         info = analyse(question, as_of or self.today)
         weights = term_weights(info, {t.text.lower(): self._idf(t.text.lower()) for t in info.terms})
         sentences = candidate_sentences(info, passages, weights)
-        found = extract(info, sentences, weights)
-        confidence = round(min(max(found.score, 0.0), 1.0), 3) if found else 0.0
+        result = reader.read(info, sentences, weights, as_of or self.today)
+        found, confidence = result.found, result.confidence
+        threshold = self.abstain_below if self.abstain_below is not None else result.abstain_below
         t2 = time.perf_counter()
         timings = {"rewrite": 0.0, "retrieve": round((t1 - t0) * 1000, 1),
                    "answer": round((t2 - t1) * 1000, 1), "total": round((t2 - t0) * 1000, 1)}
@@ -98,7 +99,7 @@ class BaselinePipeline:
             trace.candidate = found.text if found else None
             trace.candidate_doc = found.sentence.passage.doc_id if found else None
             trace.support = [(x.text, x.score) for x in sentences[:12]]
-        if found is None or confidence < self.abstain_below:
+        if found is None or confidence < threshold:
             return Answer(answer=ABSTENTION, abstained=True, confidence=confidence, standalone_question=question,
                           citations=[], timings_ms=timings)
         s = found.sentence

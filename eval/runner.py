@@ -20,6 +20,7 @@ from tqdm import tqdm
 from eval.metrics import answer_in_passages, contained, exact, f1, pick_choice, strip_markers, summarise
 from qa.text import nlp
 from qa.archive import Archive
+from qa.ask.extractive.reader import default_abstain_below
 from qa.ask.service import Trace
 from qa.ingest.readers import ArticleError, files_under, from_record, read_path
 from qa.ingest.embeddings import Embedder, EmbeddingCache
@@ -271,13 +272,14 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             timely_sources=timely,
             answer_retrieved=answer_in_passages(item.answers, trace.passages),
         ))
-    result = summarise(outcomes, settings.abstain_below)
+    threshold = settings.abstain_below if settings.abstain_below is not None else default_abstain_below()
+    result = summarise(outcomes, threshold)
     result["pipeline"] = pipeline
     result["corpus"] = {"path": str(corpus), "articles": len(drafts), "ingest": report,
                         "ingest_seconds": round(ingest_s, 1), "passages": passages}
     result["questions_file"] = str(questions)
     result["settings"] = {"embedding_model": settings.embedding_model, "top_k": settings.top_k,
-                          "passage_chars": settings.passage_chars, "abstain_below": settings.abstain_below,
+                          "passage_chars": settings.passage_chars, "abstain_below": threshold,
                           "generator": system.generator if pipeline == "byline" else "extractive"}
     result["outcomes"] = [asdict(o) for o in outcomes]
     if hasattr(system, "close"):

@@ -44,9 +44,9 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=20, description="Passages handed to the answer stage.")
     candidates: int = Field(40, ge=5, le=500, description="Hits per retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
-    abstain_below: float = Field(
-        0.45, ge=0.0, le=1.0, description="Answers with less support than this abstain."
-    )
+    abstain_below: float | None = Field(
+        None, ge=0.0, le=1.0, description="Confidence under which answers abstain; default: the threshold "
+        "trained with the reader (qa/ask/extractive/reader.json), or 0.45 support without one.")
     generator: GeneratorKind = Field(
         "extractive",
         description="Who writes answers: 'extractive' (a cited span, no LLM), 'llm-local' (a GGUF model "

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from qa.ask.extractive import ABSTENTION, Extracted, Sentence, candidate_sentences, extract, term_weights
+from qa.ask.extractive import ABSTENTION, Extracted, Sentence, candidate_sentences, reader, term_weights
 from qa.ask.question import QuestionInfo, analyse
 from qa.ask.retrieval import HybridRetriever, RetrievedPassage
 from qa.ask.rewrite import standalone
@@ -37,6 +37,7 @@ class Trace:
     time_range: tuple[date, date] | None = None
     support: list[tuple[str, float]] = field(default_factory=list)  # best sentences, with their support
     generated: dict[str, Any] = field(default_factory=dict)  # what a generator wrote, kept and dropped
+    candidates: list[tuple[str, dict[str, float]]] = field(default_factory=list)  # the reader's, with features
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Reading:
     sentences: list[Sentence]
     found: Extracted | None
     confidence: float
+    abstain_below: float  # the reader's own threshold, unless the settings name one
+    candidates: list[reader.Candidate] = field(default_factory=list)  # ranked, where the reader ran
 
 
 class Asker:
@@ -58,6 +61,7 @@ class Asker:
         self.store = store
         self.embedder = embedder
         self.generator = Generator(settings)
+        self.keep_candidates = False  # describe every candidate even without learned weights (training)
 
     def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
             filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:
@@ -105,16 +109,17 @@ class Asker:
         timings["retrieve"] = (t1 - t0) * 1000
         weights = term_weights(info, retriever.idf(t.text.lower() for t in info.terms))
         sentences = candidate_sentences(info, passages, weights)
-        found = extract(info, sentences, weights)
+        result = reader.read(info, sentences, weights, reference, describe_all=self.keep_candidates)
         timings["answer"] = (time.perf_counter() - t1) * 1000
-        confidence = round(min(max(found.score, 0.0), 1.0), 3) if found else 0.0
-        return Reading(query, info, passages, sentences, found, confidence)
+        return Reading(query, info, passages, sentences, result.found, result.confidence, result.abstain_below,
+                       result.candidates)
 
     def _extractive_answer(self, reading: Reading, timings: dict[str, float], started: float) -> Answer:
         timings["total"] = _ms(started)
         timings = {k: round(v, 1) for k, v in timings.items()}
         found = reading.found
-        if found is None or reading.confidence < self.settings.abstain_below:
+        threshold = self.settings.abstain_below if self.settings.abstain_below is not None else reading.abstain_below
+        if found is None or reading.confidence < threshold:
             return Answer(answer=ABSTENTION, abstained=True, confidence=reading.confidence,
                           standalone_question=reading.query, citations=[], timings_ms=timings)
         sent = found.sentence
@@ -155,6 +160,7 @@ def _fill(trace: Trace, reading: Reading) -> None:
     trace.candidate_doc = found.sentence.passage.doc_id if found else None
     trace.time_range = (reading.info.time.start, reading.info.time.end) if reading.info.time else None
     trace.support = [(x.text, x.score) for x in reading.sentences[:12]]
+    trace.candidates = [(c.text, c.features) for c in reading.candidates]
 
 
 def _spoken(answer: Answer) -> Iterator[AskEvent]:

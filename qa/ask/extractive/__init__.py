@@ -22,33 +22,42 @@ __all__ = ["ABSTENTION", "Extracted", "Sentence", "Weights", "candidate_sentence
 
 
 def extract(info: QuestionInfo, sentences: list[Sentence], weights: Weights) -> Extracted | None:
+    """The best span for the question's type, marked with the rule that cut it; None when no
+    sentence was retrieved."""
+    found = _extract(info, sentences, weights)
+    if found is not None and not found.kind:
+        found.kind = "sentence"
+    return found
+
+
+def _extract(info: QuestionInfo, sentences: list[Sentence], weights: Weights) -> Extracted | None:
     """The best span for the question's type; None when no sentence was retrieved."""
     if not sentences:
         return None
     found: Extracted | None = None
     if info.focus and info.focus_word in TITLE_NOUNS:
-        found = title_answer(info, sentences, weights)
+        found = _kind(title_answer(info, sentences, weights), "title")
     if found is None and info.focus and (info.focus_word in ORG_NOUNS or not info.labels) \
             and info.wh in ("which", "what"):
-        found = focus_answer(info, sentences)
+        found = _kind(focus_answer(info, sentences), "focus")
         if info.focus_word in ORG_NOUNS:
             # The organisation may be named without its kind ("the president of the KRG").
-            named = entity_answer(info, sentences, weights, frozenset({"ORG", "NORP", "GPE"}))
+            named = _kind(entity_answer(info, sentences, weights, frozenset({"ORG", "NORP", "GPE"})), "entity")
             if named is not None and (found is None or named.score > found.score):
                 found = named
     if found is None and info.labels:
         pool = sentences
         if "PERSON" in info.labels:
             pool = sorted(title_holders(info, sentences, weights) + sentences, key=lambda x: -x.score)
-        found = entity_answer(info, pool, weights, info.labels)
+        found = _kind(entity_answer(info, pool, weights, info.labels), "entity")
         if found is None and info.labels in (MONEY_ONLY, PERCENT_ONLY):
-            found = entity_answer(info, pool, weights, NUMBER)  # written without its unit
+            found = _kind(entity_answer(info, pool, weights, NUMBER), "entity")  # written without its unit
         if info.labels == PLACE:
-            phrase = place_answer(info, sentences)
+            phrase = _kind(place_answer(info, sentences), "place")
             if phrase is not None and (found is None or phrase.score >= found.score):
                 found = phrase
         if found is None and info.labels == PLACE:
-            found = entity_answer(info, sentences, weights, frozenset({"ORG", "PERSON"}))
+            found = _kind(entity_answer(info, sentences, weights, frozenset({"ORG", "PERSON"})), "entity")
         if found is not None:
             return found
         # A typed question with no entity of its type nearby: weakly supported.
@@ -56,10 +65,16 @@ def extract(info: QuestionInfo, sentences: list[Sentence], weights: Weights) -> 
         return Extracted(best, best.span.start, best.span.end, best.text, best.score * 0.5)
     if found is None and info.focus and not info.labels and info.wh in ("which", "what"):
         # "Which airline…", "which film…": a name of any kind, nearest the question's words.
-        found = entity_answer(info, sentences, weights, NAMES)
+        found = _kind(entity_answer(info, sentences, weights, NAMES), "entity")
     if found is None and info.wh == "why":
-        found = why_answer(info, sentences)
+        found = _kind(why_answer(info, sentences), "why")
     if found is None:
         best = sentences[0]
         found = Extracted(best, best.span.start, best.span.end, best.text, best.score)
+    return found
+
+
+def _kind(found: Extracted | None, kind: str) -> Extracted | None:
+    if found is not None:
+        found.kind = kind
     return found

@@ -41,6 +41,7 @@ class Extracted:
     end: int
     text: str
     score: float
+    kind: str = ""  # which rule cut it: title, focus, entity, place, why, sentence
 
 
 class Weights(dict):

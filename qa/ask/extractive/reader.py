@@ -1,0 +1,230 @@
+"""The learned reader: candidate answers from the best sentences of several articles, each
+described by features and ranked by weights learned from data (`byline reader train`).
+
+Candidates are the stored named entities of those sentences (figures keep their currency),
+quoted phrases, runs of capitalised words, and the span the type rules cut (extract()). The
+weights are a logistic regression's, kept as JSON beside this file (reader.json) and applied
+as a dot product: nothing is unpickled, and no learning library is needed at run time.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from qa.ask.extractive import extract
+from qa.ask.extractive.scoring import Extracted, Sentence, Weights, mentions_question, proximity
+from qa.ask.extractive.entities import is_modifier
+from qa.ask.extractive.spans import FIGURES, with_currency
+from qa.ask.question import QuestionInfo
+from qa.text.dates import names_a_time
+from qa.text.tokens import STOP_WORDS, stems_match, tokens
+
+WEIGHTS_FILE = Path(__file__).with_name("reader.json")
+TOP_SENTENCES = 15  # candidate sentences read per question
+WH_CLASSES = ("who", "when", "where", "how many", "how much", "which", "what", "other")
+LABEL_CLASSES = {"PERSON": "person", "ORG": "org", "NORP": "norp", "GPE": "place", "LOC": "place",
+                 "FAC": "place", "DATE": "date", "TIME": "date", "CARDINAL": "number", "QUANTITY": "number",
+                 "MONEY": "money", "PERCENT": "percent", "ORDINAL": "ordinal", "WORK_OF_ART": "title",
+                 "EVENT": "event", "PRODUCT": "product", "LAW": "title", "QUOTE": "quote", "CAPS": "caps",
+                 "RULE": "rule"}
+_QUOTED = re.compile(r"[\"“‘']([^\"“”‘’']{2,80})[\"”’']")
+_CAPS = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of|the|de|la|du|van|von|and|for|&)?\s*[A-Z][\w'’.&-]*)*")
+_GENERIC = {"the", "this", "that", "it", "he", "she", "they", "we", "i", "you", "one", "today", "monday", "tuesday",
+            "wednesday", "thursday", "friday", "saturday", "sunday", "week", "year", "month"}
+
+
+@dataclass
+class Candidate:
+    start: int  # offsets into the article text
+    end: int
+    text: str
+    label: str
+    sentence: Sentence
+    sentence_rank: int
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+
+
+def wh_class(info: QuestionInfo) -> str:
+    return info.wh if info.wh in WH_CLASSES else ("which" if info.wh == "whose" else "other")
+
+
+def fold(text: str) -> str:
+    """Lower case, quotes and dashes folded, punctuation and articles dropped: how two
+    mentions of the same answer are compared."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(w for w in text.split() if w not in ("a", "an", "the"))
+
+
+def candidates(info: QuestionInfo, sentences: list[Sentence], rule: Extracted | None) -> list[Candidate]:
+    out: dict[tuple[str, int, int], Candidate] = {}
+
+    def add(sent: Sentence, rank: int, start: int, end: int, label: str) -> None:
+        text = sent.article_text[start:end].strip(" ,.;:")
+        if not text or len(text) > 120:
+            return
+        start = sent.article_text.index(text, start)
+        key = (sent.passage.doc_id, start, start + len(text))
+        if key not in out:
+            out[key] = Candidate(start, start + len(text), text, label, sent, rank)
+
+    for rank, sent in enumerate(sentences[:TOP_SENTENCES]):
+        base = sent.span.start
+        for ent in sent.entities:
+            start, end, label = ent.start, ent.end, ent.label
+            if label in FIGURES:
+                start, end, money = with_currency(sent.article_text, start, end)
+                label = "MONEY" if money else label
+            add(sent, rank, start, end, label)
+        for m in _QUOTED.finditer(sent.text):
+            add(sent, rank, base + m.start(1), base + m.end(1), "QUOTE")
+        for m in _CAPS.finditer(sent.text):
+            if m.start() > 0 and len(m[0]) > 2:  # a sentence's first word is capitalised anyway
+                add(sent, rank, base + m.start(), base + m.end(), "CAPS")
+    if rule is not None:
+        rank = next((i for i, s in enumerate(sentences) if s.span == rule.sentence.span
+                     and s.passage.doc_id == rule.sentence.passage.doc_id), 0)
+        key = (rule.sentence.passage.doc_id, rule.start, rule.end)
+        marks = {"rule": 1.0, f"rule_kind={rule.kind}": 1.0, "rule_support": min(rule.score, 1.5)}
+        if key in out:
+            out[key].features.update(marks)
+        else:
+            out[key] = Candidate(rule.start, rule.end, rule.text, "RULE", rule.sentence, rank, dict(marks))
+    return list(out.values())
+
+
+def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, reference: date) -> None:
+    """Fill each candidate's features: type fit, support, nearness, redundancy, penalties."""
+    wh = wh_class(info)
+    mentions: dict[str, set[str]] = {}  # folded text → the articles whose top sentences hold it
+    sentences = {id(c.sentence): c.sentence for c in found}
+    folded_sentences = [(fold(s.text), s.passage.doc_id) for s in sentences.values()]
+    q_stems = [t.stem for t in info.terms]
+    for c in found:
+        key = fold(c.text)
+        if key not in mentions:
+            mentions[key] = {doc for text, doc in folded_sentences if key and f" {key} " in f" {text} "}
+        words = [w for w, _, _ in tokens(c.text)]
+        label = LABEL_CLASSES.get(c.label, "other")
+        f = c.features
+        f["bias"] = 1.0
+        f[f"wh={wh}|label={label}"] = 1.0
+        f["label_fits"] = float(bool(info.labels) and c.label in info.labels)
+        f["open_question"] = float(not info.labels)
+        f["sentence_support"] = c.sentence.score
+        f["sentence_rank"] = 1.0 / (1 + c.sentence_rank)
+        f["passage_tier_undated"] = float(c.sentence.passage.tier == 1)
+        f["passage_tier_later"] = float(c.sentence.passage.tier == 2)
+        f["proximity"] = proximity(c.sentence, c.start, c.end, weights)
+        f["articles_holding"] = math.log1p(len(mentions[key]))
+        f["repeats_question"] = float(mentions_question(c.text, info))
+        f["question_word_share"] = (sum(any(stems_match(w, q) for q in q_stems) for w in words) / len(words)
+                                    if words else 1.0)
+        f["generic"] = float(key in _GENERIC or all(w in STOP_WORDS for w in key.split()))
+        f["tokens_1"] = float(len(words) == 1)
+        f["tokens_4plus"] = float(len(words) >= 4)
+        f["lowercase"] = float(c.text[:1].islower())
+        f["has_digit"] = float(any(ch.isdigit() for ch in c.text))
+        f["focus_adjacent"] = float(_next_to_focus(c, info))
+        f["in_time_phrase"] = float(bool(info.time and info.time.phrase and key in fold(info.time.phrase)))
+        f["date_names_time"] = float(c.label in ("DATE", "TIME") and names_a_time(c.text))
+        f["demonym_describes"] = float(c.label == "NORP" and is_modifier(c.sentence.article_text, c.end))
+        pub = c.sentence.passage.article.published
+        age = (reference - pub.end).days if pub else None
+        f["published_this_week"] = float(age is not None and 0 <= age <= 8)
+        f["published_this_month"] = float(age is not None and 0 <= age <= 35)
+        f.setdefault("rule", 0.0)
+        several = bool(re.search(r",|\band\b|&", c.text))
+        f["list_question"] = float(info.is_list)
+        f["list_question_rule"] = float(info.is_list and f["rule"] > 0)
+        f["list_question_several"] = float(info.is_list and several)
+
+
+def _next_to_focus(c: Candidate, info: QuestionInfo) -> bool:
+    """The question's focus noun written right beside the candidate ("storm Henk", "Henk, the storm")."""
+    if not info.focus:
+        return False
+    text = c.sentence.article_text
+    around = tokens(text[max(c.sentence.span.start, c.start - 30): c.start]) [-2:] + \
+        tokens(text[c.end: min(c.sentence.span.end, c.end + 30)])[:2]
+    return any(stems_match(w, info.focus) for w, _, _ in around) or any(
+        stems_match(w, info.focus) for w, _, _ in tokens(c.text))
+
+
+RULES_ABSTAIN_BELOW = 0.45  # support under which the type rules alone abstain (chosen on the seeds)
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: dict[str, float]
+    abstain_below: float  # probability under which the reader abstains, chosen on the training data
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = WEIGHTS_FILE) -> Model | None:
+    """The learned weights, or None where none were trained (the type rules answer alone)."""
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text())
+    return Model(data["weights"], float(data["abstain_below"]))
+
+
+def default_abstain_below() -> float:
+    model = load_model()
+    return model.abstain_below if model else RULES_ABSTAIN_BELOW
+
+
+@dataclass
+class Read:
+    """What the reader settled on: the answer span, how sure it is (the learned probability, or
+    the rules' support where no weights were trained), the threshold that confidence is held
+    to, and every candidate, best first."""
+
+    found: Extracted | None
+    confidence: float
+    abstain_below: float
+    candidates: list[Candidate]
+
+
+def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, reference: date,
+         describe_all: bool = False) -> Read:
+    """The type rules' span, then, where weights were trained, the best-ranked candidate."""
+    rule = extract(info, sentences, weights)
+    model = load_model()
+    ranked = rank(info, sentences, weights, rule, model.weights if model else None, reference) \
+        if model or describe_all else []
+    if model and ranked:
+        best = ranked[0]
+        return Read(as_extracted(best, rule), round(1 / (1 + math.exp(-best.score)), 3), model.abstain_below, ranked)
+    confidence = round(min(max(rule.score, 0.0), 1.0), 3) if rule else 0.0
+    return Read(rule, confidence, RULES_ABSTAIN_BELOW, ranked)
+
+
+def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: Extracted | None,
+         learned: dict[str, float] | None, reference: date) -> list[Candidate]:
+    """The candidates, best first, scored by the learned weights (a logistic model's log-odds)."""
+    found = candidates(info, sentences, rule)
+    describe(info, found, weights, reference)
+    if learned is not None:
+        for c in found:
+            c.score = sum(learned.get(k, 0.0) * v for k, v in c.features.items())
+    found.sort(key=lambda c: -c.score)
+    return found
+
+
+def as_extracted(c: Candidate, rule: Extracted | None) -> Extracted:
+    """The chosen candidate as an answer. Its score, which the abstention threshold reads, is a
+    support, as the type rules give it (a learned score ranks; it doesn't measure support): the
+    rules' own score where they chose the same span, else the sentence's support weighed by how
+    near the span lies to the question's words."""
+    if rule is not None and (rule.start, rule.end, rule.sentence.passage.doc_id) == \
+            (c.start, c.end, c.sentence.passage.doc_id):
+        return rule
+    return Extracted(c.sentence, c.start, c.end, c.text, c.sentence.score * (0.55 + 0.45 * c.features["proximity"]))
