@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from qa.ask.extractive import ABSTENTION, Extracted, Sentence, candidate_sentences, reader, term_weights
+from qa.ask.extractive.when import with_calendar_day
 from qa.ask.question import QuestionInfo, analyse
 from qa.ask.retrieval import HybridRetriever, RetrievedPassage
 from qa.ask.rewrite import standalone
@@ -124,7 +125,8 @@ class Asker:
                           standalone_question=reading.query, citations=[], timings_ms=timings)
         sent = found.sentence
         citation = cite(1, sent.passage, sent.span.start, sent.span.end)
-        return Answer(answer=f"{found.text} [1]", abstained=False, confidence=reading.confidence,
+        return Answer(answer=f"{with_calendar_day(reading.info, found)} [1]", abstained=False,
+                      confidence=reading.confidence,
                       standalone_question=reading.query, citations=[citation], timings_ms=timings)
 
 

@@ -176,10 +176,11 @@ _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _MONTH_DAY = re.compile(rf"^(?:on\s+)?(?:({MONTHS})\.?\s+[0-3]?\d(?:st|nd|rd|th)?|[0-3]?\d(?:st|nd|rd|th)?\s+({MONTHS})\.?)$", re.I)
 
 
-def stated_time(text: str, published_on: date | None = None) -> DateRange | None:
+def stated_time(text: str, published_on: date | None = None, ahead: bool = False) -> DateRange | None:
     """The days a sentence's date phrase names. Absolute dates stand alone; relative ones
     ('last week', 'Friday', 'Jan. 5', 'yesterday') are read from the article's publication day,
-    as its readers read them, and only when that day is known."""
+    as its readers read them, and only when that day is known. `ahead`: the sentence speaks of
+    what is to come ('will take office on Thursday'), so a weekday is the next one."""
     text = text.strip()
     parsed = parse_absolute(text)
     if parsed:
@@ -193,12 +194,15 @@ def stated_time(text: str, published_on: date | None = None) -> DateRange | None
         # News tells what happened: 'Friday' in a Monday paper is the Friday before it, and
         # 'Monday' in it is that day.
         wanted = _WEEKDAYS.index(m[1].lower())
-        d = published_on - timedelta(days=(published_on.weekday() - wanted) % 7)
+        if ahead and not text.lower().startswith("last"):
+            d = published_on + timedelta(days=(wanted - published_on.weekday()) % 7 or 7)
+        else:
+            d = published_on - timedelta(days=(published_on.weekday() - wanted) % 7)
         return DateRange(d, d, text)
     if _MONTH_DAY.match(text):
         point = dateparser.parse(text, settings={
             "RELATIVE_BASE": datetime.combine(published_on, datetime.min.time()),
-            "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False})
+            "PREFER_DATES_FROM": "future" if ahead else "past", "RETURN_AS_TIMEZONE_AWARE": False})
         return DateRange(point.date(), point.date(), text) if point else None
     if _RELATIVE.fullmatch(text) or re.fullmatch(r"(?:the\s+)?(?:last|past|previous|this)\s+(?:year|month|week)", text, re.I):
         return question_time(text, published_on)

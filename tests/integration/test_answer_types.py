@@ -108,7 +108,20 @@ def oslo(settings, embedder, tmp_path_factory):
 
 
 def test_when_is_answered_by_a_time_not_an_age(oslo):
-    assert short(oslo.ask("When will Solberg take office?")) == "Thursday"
+    assert short(oslo.ask("When will Solberg take office?")).startswith("Thursday")
+
+
+@pytest.mark.parametrize("question, expected", [
+    # A Monday paper: 'will ... on Thursday' is the Thursday to come, '... on Sunday' the one before.
+    ("When will Solberg take office?", "Thursday (23 January 2025)"),
+    ("When did Solberg meet Mette Frederiksen in Oslo?", "Sunday (19 January 2025)"),
+])
+def test_a_relative_day_is_shown_as_its_calendar_day_and_cited_as_written(oslo, question, expected):
+    answer = oslo.ask(question)
+    assert short(answer) == expected
+    quote = answer.citations[0].quote
+    assert expected.split(" (")[0] in quote  # the citation quotes the sentence as written
+    assert oslo.get("oslo").text[answer.citations[0].start: answer.citations[0].end] == quote
 
 
 def test_who_is_answered_by_a_person_not_a_demonym(oslo):

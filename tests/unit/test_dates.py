@@ -82,3 +82,12 @@ def test_a_date_phrase_names_a_time_or_an_amount_of_it(phrase, is_time):
     from qa.text.dates import names_a_time
 
     assert names_a_time(phrase) is is_time
+
+
+def test_a_weekday_in_a_sentence_about_what_is_to_come_is_the_next_one():
+    from qa.text.dates import stated_time
+
+    monday = date(2025, 1, 20)
+    assert stated_time("Thursday", monday).start == date(2025, 1, 16)  # news: the last Thursday
+    assert stated_time("Thursday", monday, ahead=True).start == date(2025, 1, 23)
+    assert stated_time("last Thursday", monday, ahead=True).start == date(2025, 1, 16)
