@@ -26,6 +26,12 @@ _BOUNDARY = re.compile(r"[.!?][\"”’')]*(?:\s*\[\d{1,2}(?:\s*[,;]\s*\d{1,2})*
 _ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|Jr|Sr|No|vs|etc|Inc|Co|Corp|"
                            r"Gov|Sen|Rep|Prof|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec|U\.S|U\.K|U\.N))\.$")
 _NOT_A_CLAIM = re.compile(r"^\W*(?:(?:the\s+)?(?:passage|source|reference)(?:\s+number)?(?:\s+is)?|see|source:?)\W*$", re.I)
+# A sentence that ends on a preposition, article or conjunction lost a word: small models put
+# the passage marker where a word belongs ("invited Zarif to Baghdad in [1]." for "in 2025"),
+# since the passages they read are headed "[n] (source, date)". Shown, it reads as a claim
+# cut short; it is dropped like an unsupported one.
+_CUT_SHORT = re.compile(r"\b(?:in|on|at|to|of|for|from|by|with|into|since|during|until|after|before|"
+                        r"the|a|an|and|or|but|than|as)\W*$", re.I)
 _DONT_KNOW = re.compile(r"^\W*(?:i\s+(?:do\s*n[o']?t|cannot|can't)\s+(?:know|find|answer)|"
                         r"(?:the\s+)?passages?\s+do(?:es)?\s*n[o']?t\s+(?:say|answer|mention|contain|state))", re.I)
 
@@ -82,6 +88,9 @@ class Composition:
             return None  # "[2]", "The passage number is [4].": a reference, not a claim
         if _DONT_KNOW.search(text):
             self.declined = True
+            return None
+        if _CUT_SHORT.search(text.rstrip(".!?\"”’')")):
+            self.dropped.append(sentence)
             return None
         cited = [self.evidence[n] for n in numbers if n in self.evidence]
         if len(cited) < len(numbers):

@@ -135,3 +135,13 @@ def test_a_bracketed_year_is_not_a_marker():
     assert split_markers("He came in [2025] [1].") == ("He came in [2025].", [1])
 
 
+
+
+def test_a_sentence_whose_marker_took_the_place_of_a_word_is_not_shown():
+    """'... to Baghdad in [1].': the model wrote the marker where the year belongs. The words
+    left are all in the passage, but the claim is cut short."""
+    c = composition()
+    assert c.add("Seyyed Ammar al-Hakim invited Zarif to Baghdad in [1].") is None
+    assert c.dropped and not c.kept
+    shown = c.add("Seyyed Ammar al-Hakim invited Zarif to Baghdad [1].")
+    assert shown == "Seyyed Ammar al-Hakim invited Zarif to Baghdad [1]."
