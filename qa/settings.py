@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     llm_context: int = Field(4096, ge=512, le=32768)
     llm_max_tokens: int = Field(200, ge=16, le=2048)
     llm_passages: int = Field(4, ge=1, le=20, description="Top passages the model is given, numbered.")
+    llm_role: Literal["reader", "composer"] = Field(
+        "reader", description="'reader': the model picks the shortest answer phrase from the best few "
+        "sentences, kept only if it is written in one of them; 'composer': it writes sentences from "
+        "whole passages, each kept only if verified.")
+    llm_sentences: int = Field(3, ge=1, le=10, description="Sentences the reader model is given.")
     openai_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:11434/v1 (Ollama).")
     openai_api_key: str | None = None
     openai_model: str = "default"

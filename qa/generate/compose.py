@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from qa.generate.chat_models import chat_model
 from qa.generate.gguf import MODELS
+from qa.generate import reader
 from qa.generate.prompt import chain
 from qa.generate.stream import Composition, generate, split_markers
 from qa.generate.verify import Evidence
@@ -43,7 +44,7 @@ class Generator:
             model = chat_model(self.settings)
             if hasattr(model, "_load"):
                 model._load()
-            self._chain = chain(model)
+            self._chain = reader.chain(model) if self.settings.llm_role == "reader" else chain(model)
 
     def close(self) -> None:
         self._chain = None  # a local model's memory goes with it
@@ -53,6 +54,9 @@ class Generator:
         """A generated answer as events; the extractive answer stands in when no generated
         sentence is supported (or the model declines), and then says so in `generator`."""
         self.load()
+        if self.settings.llm_role == "reader":
+            yield from self._read(reading, extractive, started, trace)
+            return
         evidence = [Evidence(n, p) for n, p in enumerate(reading.passages[: self.settings.llm_passages], 1)]
         composition = Composition({e.n: e for e in evidence}, self.settings.verify_min_coverage,
                                   topic=list(reading.info.named))
@@ -85,4 +89,34 @@ class Generator:
             if composition.kept:
                 trace.candidate = split_markers(answer.answer)[0]
                 trace.candidate_doc = answer.citations[0].doc_id
+        yield Done(answer)
+
+    def _read(self, reading: Reading, extractive: Answer, started: float, trace: Trace | None) -> Iterator[AskEvent]:
+        """The model's answer phrase, kept only where one of its sentences writes it."""
+        from qa.ask.service import cite  # the ask stage's citation, built the same way
+
+        sentences = reader.chosen_sentences(reading, self.settings.llm_sentences)
+        timings = dict(extractive.timings_ms)
+        t1 = time.perf_counter()
+        reply = self._chain.invoke({"sentences": reader.sentence_block(sentences), "question": reading.query})
+        phrase = reply.text if hasattr(reply, "text") else str(reply)
+        timings["generate"] = round((time.perf_counter() - t1) * 1000, 1)
+        timings["total"] = round((time.perf_counter() - started) * 1000, 1)
+        found = reader.locate(phrase, sentences)
+        if found is None:
+            answer = extractive.model_copy(update={"timings_ms": timings, "dropped": 1})
+        else:
+            sent, start, end = found
+            text = sent.article_text[start:end]
+            answer = Answer(answer=f"{text} [1]", abstained=False, confidence=extractive.confidence,
+                            standalone_question=reading.query,
+                            citations=[cite(1, sent.passage, sent.span.start, sent.span.end)],
+                            timings_ms=timings, generator=self.name)
+        if trace is not None:
+            trace.generated = {"kept": [phrase] if found else [], "dropped": [] if found else [phrase],
+                               "declined": False, "attributed": 0}
+            if found:
+                trace.candidate, trace.candidate_doc = answer.answer[:-4], answer.citations[0].doc_id
+        yield CitationsFound(answer.citations)
+        yield AnswerText(answer.answer)
         yield Done(answer)

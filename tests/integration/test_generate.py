@@ -50,7 +50,7 @@ class EchoModel(BaseChatModel):
 def generated(settings, archive):
     from qa.archive import Archive
 
-    a = Archive(settings.model_copy(update={"generator": "openai", "openai_model": "echo"}),
+    a = Archive(settings.model_copy(update={"generator": "openai", "openai_model": "echo", "llm_role": "composer"}),
                 store=archive.store, embedder=archive.embedder)
     a.asker.generator._chain = chain(EchoModel())  # the model is scripted; everything around it is real
     return a
@@ -132,7 +132,7 @@ def local(settings, archive):
     from qa.archive import Archive
 
     a = Archive(settings.model_copy(update={"generator": "llm-local", "llm_model": str(_smollm2()),
-                                            "llm_max_tokens": 48}),
+                                            "llm_max_tokens": 48, "llm_role": "composer"}),
                 store=archive.store, embedder=archive.embedder)
     a.load_generator()
     return a
@@ -180,7 +180,8 @@ def test_the_openai_generator_talks_to_a_real_openai_compatible_server(settings,
 
     address = local.asker.generator._chain.last._load().listening_address  # the chain is prompt | model
     remote = Archive(settings.model_copy(update={"generator": "openai", "openai_base_url": f"{address}/v1",
-                                                 "openai_model": "smollm2", "llm_max_tokens": 48}),
+                                                 "openai_model": "smollm2", "llm_max_tokens": 48,
+                                                 "llm_role": "composer"}),
                      store=archive.store, embedder=archive.embedder)
     trace = Trace()
     answer = remote.ask("Who invited Zarif to Baghdad in 2025?", trace=trace)
@@ -212,3 +213,57 @@ def test_a_question_the_passages_do_not_support_is_not_sent_to_the_model(generat
     generated.asker.generator._chain = chain(Unreachable())
     answer = generated.ask("What is the capital of Australia?")
     assert answer.abstained and answer.generator == "extractive"
+
+
+# --- the LLM reader: the model picks a phrase, and may only quote -----------------------------
+
+class Replying(BaseChatModel):
+    """Replies with a fixed line, whatever it is asked."""
+
+    reply: str
+
+    @property
+    def _llm_type(self) -> str:
+        return "replying"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.reply))])
+
+
+def reading_archive(settings, archive, reply: str):
+    from qa.archive import Archive
+    from qa.generate import reader
+
+    a = Archive(settings.model_copy(update={"generator": "openai", "openai_model": "scripted", "llm_role": "reader"}),
+                store=archive.store, embedder=archive.embedder)
+    a.asker.generator._chain = reader.chain(Replying(reply=reply))
+    return a
+
+
+def test_the_reader_keeps_a_phrase_written_in_its_sentences_and_cites_that_sentence(settings, archive):
+    a = reading_archive(settings, archive, "seyyed ammar al-hakim.")  # case and a stop aside
+    answer = a.ask("Who invited Zarif to Baghdad in 2025?")
+    assert answer.generator == "openai:scripted"
+    assert answer.answer == "Seyyed Ammar al-Hakim [1]"
+    c = answer.citations[0]
+    assert "Seyyed Ammar al-Hakim" in c.quote and a.get(c.doc_id).text[c.start:c.end] == c.quote
+
+
+def test_a_phrase_the_sentences_do_not_write_is_not_shown(settings, archive):
+    a = reading_archive(settings, archive, "Nechirvan Barzani, in Tehran")
+    answer = a.ask("Who invited Zarif to Baghdad in 2025?")
+    assert answer.generator == "extractive" and answer.dropped == 1
+    assert answer.answer == "Seyyed Ammar al-Hakim [1]"  # the extractive answer stands in
+
+
+def test_a_real_gguf_reads_and_quotes(settings, archive):
+    from qa.archive import Archive
+
+    a = Archive(settings.model_copy(update={"generator": "llm-local", "llm_model": str(_smollm2()),
+                                            "llm_max_tokens": 24, "llm_role": "reader"}),
+                store=archive.store, embedder=archive.embedder)
+    answer = a.ask("Who invited Zarif to Baghdad in 2025?")
+    c = answer.citations[0]
+    assert a.get(c.doc_id).text[c.start:c.end] == c.quote
+    # Whoever wrote it, the answer is written in the sentence it cites.
+    assert answer.answer.removesuffix(" [1]") in c.quote

@@ -1,0 +1,75 @@
+"""The LLM reader: a chat model picks the answer phrase, and may only quote.
+
+The model sees the best few candidate sentences (the extractive reader's ranking decides which),
+each headed by its source and date, and is asked for the shortest phrase that answers. The
+phrase is kept only where it is written in one of those sentences (case, quotes and outer
+punctuation aside), and that sentence is its citation; otherwise the extractive answer stands.
+The instructions come first and never change, so llama.cpp keeps their part of the prompt
+cached between questions; what follows is short, since the prompt is what costs time on a CPU.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import Runnable
+
+if TYPE_CHECKING:
+    from qa.ask.extractive.scoring import Sentence
+    from qa.ask.service import Reading
+
+PROMPT = ChatPromptTemplate.from_messages([
+    ("system", "You answer questions about the news by copying the shortest phrase that answers them."),
+    ("human", "Copy from these news sentences the shortest phrase that answers the question. "
+              "Write only the phrase.\n\n{sentences}\n\nQuestion: {question}\nPhrase:"),
+])
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def _fold(text: str) -> str:
+    """Lower case and plain quotes, one character for one, so offsets carry over."""
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text.translate(_QUOTES))
+
+
+def chain(model: BaseChatModel) -> Runnable:
+    return PROMPT | model.bind(stop=["\n"])  # a phrase is one line
+
+
+def chosen_sentences(reading: Reading, n: int) -> list[Sentence]:
+    """The sentences of the best-ranked candidates, each once, best first; without a learned
+    ranking, the best-supported sentences."""
+    out: list[Sentence] = []
+    pool = [c.sentence for c in reading.candidates] or reading.sentences
+    for sent in pool:
+        if all((s.passage.doc_id, s.span) != (sent.passage.doc_id, sent.span) for s in out):
+            out.append(sent)
+        if len(out) == n:
+            break
+    return out
+
+
+def sentence_block(sentences: list[Sentence]) -> str:
+    lines = []
+    for sent in sentences:
+        art = sent.passage.article
+        when = art.published.value if art.published else "date unknown"
+        source = f"{art.source}, " if art.source else ""
+        lines.append(f"({source}{when}) {' '.join(sent.text.split())}")
+    return "\n".join(lines)
+
+
+def locate(phrase: str, sentences: list[Sentence]) -> tuple[Sentence, int, int] | None:
+    """Where the phrase is written: the sentence and the article offsets of the phrase in it."""
+    phrase = phrase.strip().splitlines()[0] if phrase.strip() else ""
+    phrase = re.sub(r"^(?:phrase|answer)\s*:\s*", "", phrase, flags=re.I).strip(" \t.,;:!?\"'“”‘’()[]")
+    if len(phrase) < 2:
+        return None
+    wanted = _fold(phrase)
+    for sent in sentences:
+        at = _fold(sent.text).find(wanted)
+        if at >= 0:
+            start = sent.span.start + at
+            return sent, start, start + len(phrase)
+    return None
