@@ -20,13 +20,18 @@ Spain agreed to pay 450,000 euros toward the repair of the Tagus ferry pier.
 """
 
 
-@pytest.fixture(scope="module")
-def lisbon(settings, embedder, tmp_path_factory):
+def archive_of(settings, embedder, folder, doc_id: str, text: str):
+    """An archive of one article written for these tests, sharing the loaded model."""
     from qa.archive import Archive
 
-    s = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("lisbon")})
-    a = Archive(s, embedder=embedder)
-    a.ingest_drafts([from_text("lisbon", ARTICLE)])
+    a = Archive(settings.model_copy(update={"data_dir": folder}), embedder=embedder)
+    a.ingest_drafts([from_text(doc_id, text)])
+    return a
+
+
+@pytest.fixture(scope="module")
+def lisbon(settings, embedder, tmp_path_factory):
+    a = archive_of(settings, embedder, tmp_path_factory.mktemp("lisbon"), "lisbon", ARTICLE)
     yield a
     a.close()
 
@@ -98,11 +103,7 @@ Solberg met Swedish officials and the Danish prime minister, Mette Frederiksen, 
 
 @pytest.fixture(scope="module")
 def oslo(settings, embedder, tmp_path_factory):
-    from qa.archive import Archive
-
-    s = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("oslo")})
-    a = Archive(s, embedder=embedder)
-    a.ingest_drafts([from_text("oslo", OSLO)])
+    a = archive_of(settings, embedder, tmp_path_factory.mktemp("oslo"), "oslo", OSLO)
     yield a
     a.close()
 

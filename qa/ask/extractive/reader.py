@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa.ask.extractive import extract
-from qa.ask.extractive.scoring import Extracted, Sentence, Weights, mentions_question, proximity
+from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question, proximity
 from qa.ask.extractive.entities import is_modifier
 from qa.ask.extractive.spans import FIGURES, with_currency
 from qa.ask.question import QuestionInfo
@@ -104,6 +104,7 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
     """Fill each candidate's features: type fit, support, nearness, redundancy, penalties."""
     wh = wh_class(info)
     mentions: dict[str, set[str]] = {}  # folded text → the articles whose top sentences hold it
+    hits: dict[int, list[tuple[str, int, int]]] = {}
     sentences = {id(c.sentence): c.sentence for c in found}
     folded_sentences = [(fold(s.text), s.passage.doc_id) for s in sentences.values()]
     q_stems = [t.stem for t in info.terms]
@@ -122,7 +123,9 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         f["sentence_rank"] = 1.0 / (1 + c.sentence_rank)
         f["passage_tier_undated"] = float(c.sentence.passage.tier == 1)
         f["passage_tier_later"] = float(c.sentence.passage.tier == 2)
-        f["proximity"] = proximity(c.sentence, c.start, c.end, weights)
+        if id(c.sentence) not in hits:  # a sentence's question words, matched once for all its candidates
+            hits[id(c.sentence)] = coverage(tokens(c.sentence.text, c.sentence.span.start), weights)[1]
+        f["proximity"] = proximity(c.sentence, c.start, c.end, weights, hits[id(c.sentence)])
         f["articles_holding"] = math.log1p(len(mentions[key]))
         f["repeats_question"] = float(mentions_question(c.text, info))
         f["question_word_share"] = (sum(any(stems_match(w, q) for q in q_stems) for w in words) / len(words)

@@ -127,9 +127,12 @@ def about_someone_else(info: QuestionInfo, text: str, start: int, end: int, ents
     return False
 
 
-def proximity(sentence: Sentence, start: int, end: int, weights: dict[str, float]) -> float:
-    """How close a span lies to the question's words in its sentence, weighted by rarity."""
-    _, hits = coverage(tokens(sentence.text, sentence.span.start), weights)
+def proximity(sentence: Sentence, start: int, end: int, weights: dict[str, float],
+              hits: list[tuple[str, int, int]] | None = None) -> float:
+    """How close a span lies to the question's words in its sentence, weighted by rarity.
+    `hits`: the sentence's matched question words, where the caller has them already."""
+    if hits is None:
+        _, hits = coverage(tokens(sentence.text, sentence.span.start), weights)
     if not hits:
         return 0.0
     top = max(weights.values())
