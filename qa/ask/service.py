@@ -52,7 +52,7 @@ class Reading:
     sentences: list[Sentence]
     found: Extracted | None
     confidence: float
-    abstain_below: float  # the reader's own threshold, unless the settings name one
+    abstain_below: float  # the reader's own threshold (BYLINE_ABSTAIN_BELOW, where set, overrides it)
     candidates: list[reader.Candidate] = field(default_factory=list)  # ranked, where the reader ran
 
 

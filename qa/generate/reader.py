@@ -66,10 +66,11 @@ def locate(phrase: str, sentences: list[Sentence]) -> tuple[Sentence, int, int] 
     phrase = re.sub(r"^(?:phrase|answer)\s*:\s*", "", phrase, flags=re.I).strip(" \t.,;:!?\"'“”‘’()[]")
     if len(phrase) < 2:
         return None
-    wanted = _fold(phrase)
+    # Whole words only ("Iran" is not in "Iranian"); any run of spaces in the phrase matches any
+    # in the sentence, which the model saw collapsed.
+    wanted = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in _fold(phrase).split()) + r"(?!\w)")
     for sent in sentences:
-        at = _fold(sent.text).find(wanted)
-        if at >= 0:
-            start = sent.span.start + at
-            return sent, start, start + len(phrase)
+        m = wanted.search(_fold(sent.text))
+        if m:
+            return sent, sent.span.start + m.start(), sent.span.start + m.end()
     return None

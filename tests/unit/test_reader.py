@@ -38,3 +38,20 @@ def test_the_threshold_weighs_each_training_set_the_same():
     # Pooled, answering everything wins (9 of 10); per set, the seeds' abstention counts as much
     # as the news set's two answers: abstain under 0.38 (news 6/8, seeds 2/2).
     assert threshold == 0.38 and em == (6 / 8 + 1.0) / 2
+
+
+def test_the_llm_readers_phrase_must_be_whole_words_of_a_sentence():
+    from qa.ask.extractive.scoring import Sentence
+    from qa.ask.retrieval import RetrievedPassage
+    from qa.generate.reader import locate
+    from qa.types import Article, Passage, Span
+
+    text = "Iranian officials met in Baghdad.\nThe  talks were\nled by Seyyed Ammar al-Hakim."
+    art = Article(id="d", title="t", text=text)
+    spans = [Span(0, 33), Span(34, len(text))]
+    hit = RetrievedPassage(1, Passage("d", 0, 0, len(text), text, spans, []), art, 1.0, 0)
+    sentences = [Sentence(hit, s, text[s.start:s.end], 1.0, []) for s in spans]
+    assert locate("Iran", sentences) is None  # not inside "Iranian"
+    sent, start, end = locate("the talks were led by seyyed ammar al-hakim.", sentences)
+    assert text[start:end] == "The  talks were\nled by Seyyed Ammar al-Hakim"  # spaces as written
+    assert sent.span == spans[1]

@@ -33,7 +33,7 @@ LABEL_CLASSES = {"PERSON": "person", "ORG": "org", "NORP": "norp", "GPE": "place
                  "MONEY": "money", "PERCENT": "percent", "ORDINAL": "ordinal", "WORK_OF_ART": "title",
                  "EVENT": "event", "PRODUCT": "product", "LAW": "title", "QUOTE": "quote", "CAPS": "caps",
                  "RULE": "rule"}
-_QUOTED = re.compile(r"[\"“‘']([^\"“”‘’']{2,80})[\"”’']")
+_QUOTED = re.compile(r"(?:[\"“‘]|(?<!\w)')([^\"“”‘’']{2,80})[\"”’']")  # "Iran's ... Iraq's" is no quote
 _CAPS = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of|the|de|la|du|van|von|and|for|&)?\s*[A-Z][\w'’.&-]*)*")
 _GENERIC = {"the", "this", "that", "it", "he", "she", "they", "we", "i", "you", "one", "today", "monday", "tuesday",
             "wednesday", "thursday", "friday", "saturday", "sunday", "week", "year", "month"}
@@ -90,7 +90,7 @@ def candidates(info: QuestionInfo, sentences: list[Sentence], rule: Extracted | 
                 add(sent, rank, base + m.start(), base + m.end(), "CAPS")
     if rule is not None:
         rank = next((i for i, s in enumerate(sentences) if s.span == rule.sentence.span
-                     and s.passage.doc_id == rule.sentence.passage.doc_id), 0)
+                     and s.passage.doc_id == rule.sentence.passage.doc_id), TOP_SENTENCES)
         key = (rule.sentence.passage.doc_id, rule.start, rule.end)
         marks = {"rule": 1.0, f"rule_kind={rule.kind}": 1.0, "rule_support": min(rule.score, 1.5)}
         if key in out:
@@ -136,7 +136,8 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         f["lowercase"] = float(c.text[:1].islower())
         f["has_digit"] = float(any(ch.isdigit() for ch in c.text))
         f["focus_adjacent"] = float(_next_to_focus(c, info))
-        f["in_time_phrase"] = float(bool(info.time and info.time.phrase and key in fold(info.time.phrase)))
+        f["in_time_phrase"] = float(bool(info.time and info.time.phrase and key
+                                         and f" {key} " in f" {fold(info.time.phrase)} "))
         f["date_names_time"] = float(c.label in ("DATE", "TIME") and names_a_time(c.text))
         f["demonym_describes"] = float(c.label == "NORP" and is_modifier(c.sentence.article_text, c.end))
         pub = c.sentence.passage.article.published
@@ -207,7 +208,7 @@ def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, refere
         best = ranked[0]
         return Read(as_extracted(best, rule), round(1 / (1 + math.exp(-best.score)), 3), model.abstain_below, ranked)
     confidence = round(min(max(rule.score, 0.0), 1.0), 3) if rule else 0.0
-    return Read(rule, confidence, RULES_ABSTAIN_BELOW, ranked)
+    return Read(rule, confidence, model.abstain_below if model else RULES_ABSTAIN_BELOW, ranked)
 
 
 def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: Extracted | None,
@@ -223,10 +224,10 @@ def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: 
 
 
 def as_extracted(c: Candidate, rule: Extracted | None) -> Extracted:
-    """The chosen candidate as an answer. Its score, which the abstention threshold reads, is a
-    support, as the type rules give it (a learned score ranks; it doesn't measure support): the
-    rules' own score where they chose the same span, else the sentence's support weighed by how
-    near the span lies to the question's words."""
+    """The chosen candidate as an answer. Its score is a support, on the type rules' scale (the
+    threshold reads the learned probability, Read.confidence): the rules' own score where they
+    chose the same span, else the sentence's support weighed by how near the span lies to the
+    question's words."""
     if rule is not None and (rule.start, rule.end, rule.sentence.passage.doc_id) == \
             (c.start, c.end, c.sentence.passage.doc_id):
         return rule

@@ -10,8 +10,10 @@ from qa.ask.question import QuestionInfo
 from qa.text.dates import parse_absolute, stated_time
 
 # The sentence speaks of what is to come: its weekday is the next one, not the last.
-_AHEAD = re.compile(r"\b(?:will|shall|is|are|was|were)\s+(?:due|scheduled|expected|set)\s+to\b|\bwill\b|\bplans?\s+to\b"
-                    r"|\bis\s+to\b|\bnext\b", re.I)
+# Read in the few words just before the date, its own clause ("will take office on Thursday"),
+# not anywhere in the sentence ("X, who will retire, said on Thursday").
+_AHEAD = re.compile(r"\b(?:will|shall|(?:is|are)\s+(?:due|scheduled|expected|set)\s+to|plans?\s+to|(?:is|are)\s+to)\b"
+                    r"[^,;]*$", re.I)
 
 
 def calendar_day(info: QuestionInfo, found: Extracted) -> date | None:
@@ -21,7 +23,8 @@ def calendar_day(info: QuestionInfo, found: Extracted) -> date | None:
     if info.wh != "when" or pub is None or pub.start != pub.end or parse_absolute(found.text):
         return None
     before = found.sentence.article_text[found.sentence.span.start: found.start]
-    named = stated_time(found.text, pub.start, ahead=bool(_AHEAD.search(before)))
+    clause = " ".join(before.split()[-6:])
+    named = stated_time(found.text, pub.start, ahead=bool(_AHEAD.search(clause)))
     return named.start if named and named.start == named.end else None
 
 
