@@ -79,6 +79,7 @@ class QuestionInfo:
     named: list[str] = field(default_factory=list)  # names in the question (never the answer)
     people: list[str] = field(default_factory=list)  # those of them that name a person
     time: DateRange | None = None
+    ahead: DateRange | None = None  # a time after the asking day: when the event asked about will be
     doc: Doc | None = None
 
 
@@ -116,6 +117,11 @@ def analyse(question: str, reference: date) -> QuestionInfo:
     low = question.lower()
     info = QuestionInfo(text=question, wh="other", doc=doc)
     info.time = question_time(question, reference)
+    if info.time is not None and info.time.start > reference:
+        # A time ahead ("next month", "the 2026 World Cup") is when the event will be, not when
+        # articles about it were published: its words are searched, and only articles older
+        # than the time is far ahead are left out (ahead_since).
+        info.ahead, info.time = info.time, None
     toks = list(doc)
     wh_index = next((i for i, t in enumerate(toks) if t.lower_ in
                      ("who", "whom", "whose", "what", "when", "where", "which", "why", "how")), None)
@@ -171,3 +177,9 @@ def analyse(question: str, reference: date) -> QuestionInfo:
         seen.add(s)
         info.terms.append(Term(word, s, s in proper_stems or word[:1].isdigit(), word_forms(word)))
     return info
+
+
+def ahead_since(ahead: DateRange, reference: date) -> date:
+    """The oldest publication day that may report a time ahead: as far before the asking day as
+    the time's end lies after it ("next month" asked on 26 January: from late December on)."""
+    return reference - (ahead.end - reference)

@@ -24,3 +24,10 @@ def ingest() -> Language:
     nlp = spacy.load(MODEL, exclude=["parser", "lemmatizer", "attribute_ruler", "tagger", "tok2vec"])
     nlp.enable_pipe("senter")
     return nlp
+
+
+@lru_cache(maxsize=1)
+def tagger() -> Language:
+    """Part-of-speech tags only: for the common-noun phrases of the few sentences an answer to
+    an open "what" question may be cut from (no parser: chunks are read off the tags)."""
+    return spacy.load(MODEL, exclude=["parser", "lemmatizer", "ner", "attribute_ruler", "senter"])
