@@ -6,8 +6,8 @@ reach the one article that names it), and scores the best support, for the quest
 retrieved sentence that writes the option: the sentence's weighted share of the question's
 words (scoring.candidate_sentences, with its time and tier rules) times the share of the
 option's content words it holds (its passage's share of the question already counts in the
-sentence's support). An option written whole in the supporting sentences of several articles
-gains a little: a fact the news repeats is more likely the one asked about.
+sentence's support). An option whose words all appear in supporting sentences of several
+articles gains a little: a fact the news repeats is more likely the one asked about.
 
 "Which of the following … not …" asks for the one option the news does not support: `pick()`
 takes the least supported then.
@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from qa.ask.extractive.scoring import Sentence, Weights, candidate_sentences
 from qa.ask.question import QuestionInfo
 from qa.ask.retrieval import HybridRetriever, RetrievedPassage
-from qa.text.tokens import STOP_WORDS, tokens
+from qa.text.tokens import STOP_WORDS, WORD, stem, tokens
 
-NEGATED = re.compile(r"\bwhich of the following\b.*\b(?:not|never)\b|\bwhich of the following\b.*n[’']t\b", re.I)
+# "Which (one) of the following/these … not/never/n't …", "… except": the one the news does not support.
+NEGATED = re.compile(r"\bwhich (?:one )?of (?:the following|these|those)\b.*?(?:\b(?:not|never)\b(?!\s+only\b)"
+                     r"|n[’']t\b|\bexcept\b)", re.I)
 REPEAT_BONUS = 0.05  # per extra article (log scale) whose supporting sentences name the option
 
 
@@ -37,9 +39,9 @@ class ChoiceSupport:
 
 def option_words(text: str) -> list[str]:
     """An option's content words, stemmed; all its words where every one is a stop word."""
-    words = [w for w, _, _ in tokens(text)]
-    content = [w for w in words if w not in STOP_WORDS]
-    return content or words
+    words = WORD.findall(text.lower())
+    content = [w for w in words if w not in STOP_WORDS] or words
+    return list(dict.fromkeys(stem(w) for w in content))  # each once: "New York, New York" is whole
 
 
 def score_choices(info: QuestionInfo, retriever: HybridRetriever, search_text: str, weights: Weights,

@@ -73,6 +73,9 @@ class HybridRetriever(BaseRetriever):
     When the question names a time, passages of articles whose date is known to match
     rank first, with later ones whose passage states that time; then those of unknown date, then
     other later ones (the answer stage uses later articles only where a sentence states the time).
+    Asked as of a day (`dated_first`) with no time named, the k best passages are kept as they
+    rank, and of those, ones of articles of unknown date come after dated ones: nothing says
+    they were written by then, but they still answer where nothing dated does.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -84,6 +87,7 @@ class HybridRetriever(BaseRetriever):
     rrf_k: int = 60
     passage_filter: PassageFilter | None = None
     time_range: DateRange | None = None
+    dated_first: bool = False
 
     def search(self, query: str) -> list[RetrievedPassage]:
         store: PassageStore = self.store
@@ -106,8 +110,12 @@ class HybridRetriever(BaseRetriever):
             hit = RetrievedPassage(int(sp.id), passage_from_stored(sp), articles[sp.doc_id], fused[int(sp.id)], 0)
             hit.tier, first[hit.passage_id] = self._tier(hit)
             out.append(hit)
-        out.sort(key=lambda r: (not first[r.passage_id], -r.score))
-        return out[: self.k]
+        # Undated before other later ones, as the class says; the time's own group by score.
+        out.sort(key=lambda r: (not first[r.passage_id], 0 if first[r.passage_id] else r.tier, -r.score))
+        kept = out[: self.k]
+        if self.dated_first and self.time_range is None:
+            kept.sort(key=lambda r: r.article.published is None)  # stable: by score within each
+        return kept
 
     def _tier(self, hit: RetrievedPassage) -> tuple[int, bool]:
         """The hit's tier, and whether it ranks with the articles of the time asked."""

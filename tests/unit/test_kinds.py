@@ -29,20 +29,50 @@ def test_a_time_ahead_of_the_asking_day_is_no_time_filter():
     assert analyse("Which comedian returned to late-night TV last month?", date(2024, 1, 26)).time is not None
 
 
-def test_negated_options_pick_the_least_supported():
+@pytest.mark.parametrize("question,negated", [
+    ("Which of the following was not elected?", True),
+    ("Which of the following wasn’t elected?", True),
+    ("Which one of the following did not win?", True),
+    ("Which of these films was never nominated?", True),
+    ("All of these were nominated, except which of these films?", False),  # the form, not the word
+    ("Which of these films were nominated, except one?", True),
+    ("Which of the following is not only a sport but an art?", False),
+    ("Which of these was elected?", False),
+    ("Which candidate did not concede?", False),  # not a choice among options: no negated pick
+])
+def test_negated_option_questions(question, negated):
     scored = [ChoiceSupport("A", 0.9), ChoiceSupport("B", 0.1), ChoiceSupport("C", 0.5)]
-    assert pick("Which of the following was not elected?", scored).choice == "B"
-    assert pick("Which of the following wasn’t elected?", scored).choice == "B"
-    assert pick("Which of these was elected?", scored).choice == "A"
+    assert pick(question, scored).choice == ("B" if negated else "A")
+
+
+def test_no_supported_option_is_no_pick():
     assert pick("Which was elected?", [ChoiceSupport("A", 0.0)]) is None
+    assert pick("Which was elected?", []) is None
 
 
 def test_option_words_drop_stop_words_unless_nothing_is_left():
     assert option_words("The Kansas City Chiefs") == option_words("Kansas City Chiefs")
-    assert option_words("None of the above") and option_words("it")
+    assert len(option_words("None of the above")) == 4  # all stop words: all kept, not just "above"
+    assert option_words("it") == ["it"]
+    assert option_words("New York, New York") == option_words("New York")  # each word once
 
 
-def test_phrase_vectors_embed_each_text_once():
+def test_noun_phrases_end_in_their_noun_and_keep_four_words():
+    from qa.ask.extractive.chunks import noun_phrases
+    from qa.ask.extractive.scoring import Sentence
+    from qa.ask.retrieval import RetrievedPassage
+    from qa.types import Article, Passage, Span
+
+    text = "Portvale news. The council banned the sale of glass bottles and a very big red shiny new car on the quay."
+    span = Span(15, len(text))
+    hit = RetrievedPassage(1, Passage("d", 0, 0, len(text), text, [span], []), Article(id="d", title="t", text=text),
+                           1.0, 0)
+    found = {text[a:b] for _, a, b in noun_phrases([Sentence(hit, span, text[15:], 1.0, [])])}
+    assert {"council", "sale", "glass bottles", "quay"} <= found
+    assert "red shiny new car" in found  # the last four words of a longer run
+
+
+def test_phrase_vectors_embed_each_text_once_and_evict_the_least_recently_used():
     calls = []
 
     def encode(texts):
@@ -53,9 +83,12 @@ def test_phrase_vectors_embed_each_text_once():
     vectors(["a", "b", "a"])
     vectors(["b"])
     assert calls == [["a", "b"]]
-    vectors(["c"])  # evicts the least recently used, "a"
+    vectors(["a"])  # "a" used last: "b" is now the least recently used
+    vectors(["c"])  # evicts "b", not "a" (first in, but used since)
     vectors(["a"])
-    assert calls[-1] == ["a"]
+    assert calls[-1] == ["c"]
+    vectors(["b"])
+    assert calls[-1] == ["b"]
 
 
 def test_a_time_ahead_admits_reports_from_as_long_before():

@@ -19,7 +19,8 @@ def test_every_weight_names_a_feature_the_reader_describes():
              "passage_tier_later", "proximity", "articles_holding", "repeats_question", "question_word_share",
              "generic", "tokens_1", "tokens_4plus", "lowercase", "has_digit", "focus_adjacent", "in_time_phrase",
              "date_names_time", "demonym_describes", "published_this_week", "published_this_month", "rule",
-             "rule_support", "list_question", "list_question_rule", "list_question_several"}
+             "rule_support", "list_question", "list_question_rule", "list_question_several",
+             "kind_similarity", "kind_similarity_gap"}
     pairs = {f"wh={w}|label={lab}" for w in WH_CLASSES for lab in set(LABEL_CLASSES.values()) | {"other"}}
     kinds = {f"rule_kind={k}" for k in ("title", "focus", "entity", "place", "why", "sentence")}
     unknown = set(load_model().weights) - fixed - pairs - kinds

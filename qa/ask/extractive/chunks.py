@@ -11,7 +11,7 @@ from qa.ask.extractive.scoring import Sentence
 from qa.text import nlp
 
 SENTENCES = 8  # the best sentences tagged per question
-MAX_WORDS = 4
+MAX_WORDS = 4  # words, not counting hyphens
 _NOUN = {"NN", "NNS"}
 _MODIFIER = {"JJ", "JJR", "JJS", "NN", "NNS", "VBG", "HYPH"}
 
@@ -31,11 +31,14 @@ def noun_phrases(sentences: list[Sentence]) -> list[tuple[int, int, int]]:
                 run.pop()
             while run and run[0].tag_ == "HYPH":
                 run.pop(0)
-            if len(run) > MAX_WORDS:  # a long run: its head, the nouns that end it
-                k = len(run)
-                while k > 0 and run[k - 1].tag_ in _NOUN and len(run) - k < MAX_WORDS - 1:
+            if sum(t.tag_ != "HYPH" for t in run) > MAX_WORDS:  # a long run: its last words
+                k, words = len(run), 0
+                while k > 0 and words < MAX_WORDS:
                     k -= 1
+                    words += run[k].tag_ != "HYPH"
                 run = run[k:]
+                while run and run[0].tag_ == "HYPH":
+                    run.pop(0)
             if run:
                 out.append((i, base + run[0].idx, base + run[-1].idx + len(run[-1].text)))
             run = []

@@ -2,7 +2,10 @@
 described by features and ranked by weights learned from data (`byline reader train`).
 
 Candidates are the stored named entities of those sentences (figures keep their currency),
-quoted phrases, runs of capitalised words, and the span the type rules cut (extract()). The
+quoted phrases, runs of capitalised words, common-noun phrases where the question asks for a
+thing of an open kind (chunks.py), and the span the type rules cut (extract()). Where the
+question names the kind it wants ("which sport"), each candidate's semantic fit to that kind
+is a feature (typefit.py). The
 weights are a logistic regression's, kept as JSON beside this file (reader.json) and applied
 as a dot product: nothing is unpickled, and no learning library is needed at run time.
 """
@@ -18,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa.ask.extractive import extract
+from qa.ask.extractive.chunks import noun_phrases
+from qa.ask.extractive.typefit import PhraseVectors, asked_kind, similarities
 from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question, proximity
 from qa.ask.extractive.entities import is_modifier
 from qa.ask.extractive.spans import FIGURES, with_currency
@@ -27,12 +32,13 @@ from qa.text.tokens import STOP_WORDS, stems_match, tokens
 
 WEIGHTS_FILE = Path(__file__).with_name("reader.json")
 TOP_SENTENCES = 15  # candidate sentences read per question
+KIND_TEXTS = 16  # distinct candidate texts, best first, whose fit to the kind asked for is measured
 WH_CLASSES = ("who", "when", "where", "how many", "how much", "which", "what", "other")
 LABEL_CLASSES = {"PERSON": "person", "ORG": "org", "NORP": "norp", "GPE": "place", "LOC": "place",
                  "FAC": "place", "DATE": "date", "TIME": "date", "CARDINAL": "number", "QUANTITY": "number",
                  "MONEY": "money", "PERCENT": "percent", "ORDINAL": "ordinal", "WORK_OF_ART": "title",
                  "EVENT": "event", "PRODUCT": "product", "LAW": "title", "QUOTE": "quote", "CAPS": "caps",
-                 "RULE": "rule"}
+                 "RULE": "rule", "CHUNK": "chunk"}
 _QUOTED = re.compile(r"(?:[\"“‘]|(?<!\w)')([^\"“”‘’']{2,80})[\"”’']")  # "Iran's ... Iraq's" is no quote
 _CAPS = re.compile(r"\b[A-Z][\w'’.&-]*(?:\s+(?:of|the|de|la|du|van|von|and|for|&)?\s*[A-Z][\w'’.&-]*)*")
 _GENERIC = {"the", "this", "that", "it", "he", "she", "they", "we", "i", "you", "one", "today", "monday", "tuesday",
@@ -88,6 +94,9 @@ def candidates(info: QuestionInfo, sentences: list[Sentence], rule: Extracted | 
         for m in _CAPS.finditer(sent.text):
             if m.start() > 0 and len(m[0]) > 2:  # a sentence's first word is capitalised anyway
                 add(sent, rank, base + m.start(), base + m.end(), "CAPS")
+    if not info.labels and info.wh in ("what", "which"):
+        for i, start, end in noun_phrases(sentences):
+            add(sentences[i], i, start, end, "CHUNK")
     if rule is not None:
         rank = next((i for i, s in enumerate(sentences) if s.span == rule.sentence.span
                      and s.passage.doc_id == rule.sentence.passage.doc_id), TOP_SENTENCES)
@@ -198,11 +207,11 @@ class Read:
 
 
 def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, reference: date,
-         describe_all: bool = False) -> Read:
+         describe_all: bool = False, vectors: PhraseVectors | None = None) -> Read:
     """The type rules' span, then, where weights were trained, the best-ranked candidate."""
     rule = extract(info, sentences, weights)
     model = load_model()
-    ranked = rank(info, sentences, weights, rule, model.weights if model else None, reference) \
+    ranked = rank(info, sentences, weights, rule, model.weights if model else None, reference, vectors) \
         if model or describe_all else []
     if model and ranked:
         best = ranked[0]
@@ -212,15 +221,34 @@ def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, refere
 
 
 def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: Extracted | None,
-         learned: dict[str, float] | None, reference: date) -> list[Candidate]:
-    """The candidates, best first, scored by the learned weights (a logistic model's log-odds)."""
+         learned: dict[str, float] | None, reference: date, vectors: PhraseVectors | None = None) -> list[Candidate]:
+    """The candidates, best first, scored by the learned weights (a logistic model's log-odds).
+
+    The kind asked for is weighed in a second pass, over the best few texts of the first:
+    embedding every candidate would cost more than the rest of the question together."""
     found = candidates(info, sentences, rule)
     describe(info, found, weights, reference)
+    _score(found, learned)
+    kind = asked_kind(info) if vectors is not None else None
+    if kind and found:
+        texts = list(dict.fromkeys(c.text for c in found))[:KIND_TEXTS]
+        fit = dict(zip(texts, similarities(kind, texts, vectors)))
+        top, low = max(fit.values()), min(fit.values())
+        for c in found:  # one not measured fits no better than the least fitting that was
+            c.features["kind_similarity"] = fit.get(c.text, low)
+            c.features["kind_similarity_gap"] = fit.get(c.text, low) - top
+        _score(found, learned)
+    return found
+
+
+def _score(found: list[Candidate], learned: dict[str, float] | None) -> None:
+    """Score and sort: by the learned weights, or, with none yet, by sentence order (training)."""
     if learned is not None:
         for c in found:
             c.score = sum(learned.get(k, 0.0) * v for k, v in c.features.items())
-    found.sort(key=lambda c: -c.score)
-    return found
+        found.sort(key=lambda c: -c.score)
+    else:
+        found.sort(key=lambda c: c.sentence_rank)
 
 
 def as_extracted(c: Candidate, rule: Extracted | None) -> Extracted:

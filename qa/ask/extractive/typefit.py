@@ -9,6 +9,7 @@ vectors are kept in memory (a bounded cache): each text is embedded once per pro
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
@@ -62,19 +63,22 @@ class PhraseVectors:
         self.encode = encode
         self.size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # one archive answers several requests at once
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if todo:
+        with self._lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if todo:  # encoded outside the lock; a text two requests both miss is encoded twice at worst
             for text, vec in zip(todo, self.encode(todo)):
-                self._cache[text] = vec / (np.linalg.norm(vec) or 1.0)
-        out = []
-        for t in texts:
-            self._cache.move_to_end(t)
-            out.append(self._cache[t])
-        while len(self._cache) > self.size:
-            self._cache.popitem(last=False)
-        return np.stack(out) if out else np.zeros((0, 1), dtype=np.float32)
+                known[text] = vec / (np.linalg.norm(vec) or 1.0)
+        with self._lock:
+            for t in dict.fromkeys(texts):
+                self._cache[t] = known[t]
+                self._cache.move_to_end(t)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
 
 
 def similarities(kind: str, texts: Sequence[str], vectors: PhraseVectors) -> list[float]:
