@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: serve test test-fast eval eval-realtimeqa eval-generators bench install model clean
+.PHONY: serve test test-fast test-reliability eval eval-realtimeqa eval-generators bench install model clean
 MODEL ?= qwen2.5-coder-1.5b
 
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -28,6 +28,11 @@ test: $(BIN)/.installed  ## the whole test suite
 test-fast: $(BIN)/.installed  ## unit tests only: no embedding model, no LLM, no server (seconds)
 	$(BIN)/pytest -q tests/unit
 
+test-reliability: $(BIN)/.installed  ## the long reliability run: 50 kills, 10,000+ fuzzed requests, 2 min of concurrency
+	BYLINE_RELIABILITY_LONG=1 $(BIN)/pytest -q tests/reliability; status=$$?; \
+	for f in crash-long fuzz-long concurrency-long; do echo "$$f:"; cat test-output/$$f.json 2>/dev/null; echo; done; \
+	exit $$status
+
 eval: $(BIN)/.installed  ## the seed question set
 	$(BIN)/byline eval
 
@@ -48,7 +53,7 @@ eval-generators: $(BIN)/.installed  ## extractive vs the local LLMs, seeds and a
 		--generator extractive --generator llm-local:qwen2.5-0.5b \
 		--generator llm-local:qwen2.5-coder-1.5b --out eval/out/generators-realtimeqa
 
-bench: $(BIN)/.installed  ## ingest throughput and /ask latency, printed
+bench: $(BIN)/.installed  ## ingest throughput, /ask latency, 16 askers x 60 s of load with server memory, printed
 	$(BIN)/python eval/bench.py
 
 clean:

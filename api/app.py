@@ -1,5 +1,6 @@
 """The HTTP API: a thin layer over qa.Archive. create_app builds it: startup (the archive, the
-conversation store, the seeds, the generator), middleware, error handlers, routers, the chat page."""
+conversation store, the seeds, the generator), middleware (the request id, logs and metrics; the
+body cap; CORS), error handlers, the OpenAPI document, routers, the chat page."""
 from __future__ import annotations
 
 import logging
@@ -14,8 +15,10 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api import errors
+from api import errors, openapi
 from api.auth import KeyCheck
+from api.limits import BodyLimit
+from api.observe import Metrics, RequestContext
 from api.routes import ask, conversations, documents, health, openai
 from qa.archive import Archive
 from qa.conversations import ConversationStore
@@ -67,10 +70,20 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
     app.state.settings = settings
     app.state.write_lock = threading.Lock()
     app.state.keys = KeyCheck(settings.api_keys, settings.protect_reads)
+    app.state.metrics = metrics = Metrics()
+    metrics.articles.set_function(lambda: _count(app, "count_articles"))
+    metrics.passages.set_function(lambda: _count(app, "count_passages"))
+    metrics.info.labels(version=app.version, generator=settings.generator).set(1)
+    # Added innermost first: CORS, then the body cap, then the request context around them all.
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
-                           allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"])
+                           allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                           expose_headers=["X-Request-ID"])
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes)
+    app.add_middleware(RequestContext, metrics=metrics)
     errors.install(app)
+    app.openapi = lambda: openapi.document(app)
     for module in (health, ask, documents, conversations, openai):
         app.include_router(module.router)
 
@@ -80,3 +93,9 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _count(app: FastAPI, what: str) -> float:
+    """The store's size for /metrics; nothing while starting."""
+    archive = app.state.byline["archive"]
+    return float(getattr(archive.store, what)()) if app.state.ready.is_set() and archive is not None else 0.0

@@ -1,6 +1,7 @@
-"""API keys: when BYLINE_API_KEYS is set, writes (and, if configured, reads) need
-'Authorization: Bearer KEY'. Keys are kept and compared as SHA-256 digests, in constant time.
-The scheme is FastAPI's HTTPBearer, so the OpenAPI document declares it (/docs: Authorize)."""
+"""API keys: when BYLINE_API_KEYS is set, writes and conversations (and, if configured, every
+read) need 'Authorization: Bearer KEY'; a conversation belongs to the key that made it. Keys are
+kept and compared as SHA-256 digests, in constant time. The scheme is FastAPI's HTTPBearer, so
+the OpenAPI document declares it (/docs: Authorize)."""
 from __future__ import annotations
 
 import hashlib
@@ -12,12 +13,18 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 # auto_error=False: the check below says what is wrong (401 without a key, 403 with a wrong one).
 bearer = HTTPBearer(auto_error=False, scheme_name="APIKey",
                     description="An API key from BYLINE_API_KEYS, sent as 'Authorization: Bearer KEY'. "
-                                "Needed to add and delete documents when keys are set; for reads too "
-                                "with BYLINE_PROTECT_READS.")
+                                "When keys are set, needed to add and delete documents and for "
+                                "conversations (each belongs to the key that made it); for every read "
+                                "too with BYLINE_PROTECT_READS.")
 
 
 def digest(key: str) -> bytes:
     return hashlib.sha256(key.encode("utf-8")).digest()
+
+
+def owner_of(key: str) -> str:
+    """What a conversation stores of the key that made it: a digest, never the key."""
+    return hashlib.sha256(b"byline-conversation-owner:" + key.encode("utf-8")).hexdigest()
 
 
 class KeyCheck:

@@ -14,7 +14,7 @@ from api.cli_eval import fail
 
 app = typer.Typer(help="Byline: questions over news articles, answered with citations.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-docs_app = typer.Typer(help="List, show and delete stored articles.", no_args_is_help=True)
+docs_app = typer.Typer(help="List, show, correct and delete stored articles.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
 model_app = typer.Typer(help="Local GGUF models for the llm-local generator.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
@@ -125,6 +125,44 @@ def docs_show(doc_id: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
     typer.echo(article.text)
 
 
+@docs_app.command("set")
+def docs_set(
+    doc_id: str,
+    title: Annotated[Optional[str], typer.Option(help="The title.")] = None,
+    source: Annotated[Optional[str], typer.Option(help="The source (publisher).")] = None,
+    url: Annotated[Optional[str], typer.Option(help="An http(s) address.")] = None,
+    published: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD, YYYY-MM or YYYY.")] = None,
+    clear: Annotated[Optional[list[str]], typer.Option(help="Make source, url or published unknown (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Correct an article's metadata by hand; its text never changes. A corrected value is
+    recorded as stated, not inferred."""
+    from qa.ingest.corrections import CorrectionError
+
+    changes: dict[str, object] = {k: v for k, v in
+                                  {"title": title, "source": source, "url": url, "published": published}.items()
+                                  if v is not None}
+    for name in clear or []:
+        if name not in ("source", "url", "published"):
+            fail(f"--clear: expected source, url or published, got {name!r}", 2)
+        if name in changes:
+            fail(f"--clear {name} and --{name} together: choose one", 2)
+        changes[name] = None
+    if not changes:
+        fail("nothing to set: give --title, --source, --url, --published or --clear", 2)
+    try:
+        article = _archive().correct(doc_id, changes)
+    except CorrectionError as exc:
+        fail(str(exc), 2)
+    if article is None:
+        fail(f"no document with id {doc_id!r}")
+    if as_json:
+        typer.echo(article.model_dump_json(indent=2, exclude={"text"}))
+        return
+    p = article.published
+    typer.echo(f"{article.id}\t{p.value if p else 'unknown'}\t{article.source or '-'}\t{article.title}")
+
+
 @docs_app.command("delete")
 def docs_delete(doc_id: str):
     """Delete an article and its passages."""
@@ -179,20 +217,16 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Default: BYLINE_HOST or 127.0.0.1.")] = None,
     port: Annotated[Optional[int], typer.Option(help="Default: BYLINE_PORT or 8000.")] = None,
 ):
-    """Serve the HTTP API (docs at /docs); builds the index from the seeds on first run."""
-    import copy
-
+    """Serve the HTTP API (docs at /docs); builds the index from the seeds on first run. Logs
+    are JSON lines on stderr: one a request (with its X-Request-ID), and Byline's own."""
     import uvicorn
-    import uvicorn.config
 
+    from api.observe import logging_config
     from qa.settings import get_settings
 
     s = get_settings()
-    # Byline's own log lines (an empty archive, a generator that won't load) in uvicorn's format.
-    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    log_config["loggers"]["byline"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run("api.app:create_app", factory=True, host=host or s.host, port=port or s.port,
-                log_level="info", log_config=log_config)
+                log_level="info", log_config=logging_config(), access_log=False)
 
 
 # `eval` and `reader` live in their own module.

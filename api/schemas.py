@@ -4,9 +4,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from qa.types import Answer, Article, Filters, PublishedDate, Turn
+from qa.overview import Overview
+from qa.types import Answer, Article, Filters, IsoDate, PublishedDate, Turn, as_of_problem
+
+
+# Offsets into a listing stop here: beyond it is no page of any real store, and an integer too
+# large for SQLite would be a 500 rather than a 422.
+MAX_OFFSET = 1_000_000_000
 
 
 def _not_blank(v: str) -> str:
@@ -15,10 +21,20 @@ def _not_blank(v: str) -> str:
     return v
 
 
+def _as_of_in_range(body):
+    problem = as_of_problem(body.as_of, body.filters)
+    if problem:
+        raise ValueError(problem)
+    return body
+
+
 class AskOptions(BaseModel):
-    as_of: date | None = None
+    as_of: IsoDate | None = None
     filters: Filters | None = None
-    top_k: int | None = Field(None, ge=1, le=20, description="Passages to read; default: BYLINE_TOP_K.")
+    top_k: int | None = Field(None, ge=1, le=20, strict=True,  # strict: `true` is not 1
+                              description="Passages to read; default: BYLINE_TOP_K.")
+
+    _as_of = model_validator(mode="after")(_as_of_in_range)
 
 
 class AskRequest(AskOptions):
@@ -56,10 +72,29 @@ class DocumentSummary(BaseModel):
     id: str
     title: str
     title_inferred: bool
+    title_evidence: str | None = None
     source: str | None
+    source_evidence: str | None = None
     url: str | None
     published: PublishedDate | None
     chars: int
+
+
+class Stats(Overview):
+    api_keys: Literal["none", "writes", "all"] = Field(description="What needs an API key: nothing; "
+                                                      "changes (documents, conversations); or every request.")
+
+
+class DocumentPatch(BaseModel):
+    """A correction by hand: only the fields given change (null clears source, url or published).
+    The stored text never changes; a corrected value is recorded as stated, not inferred."""
+    title: str | None = Field(None, max_length=300)
+    source: str | None = Field(None, max_length=200)
+    url: str | None = Field(None, max_length=2000)
+    published: str | None = Field(None, max_length=40, description="YYYY-MM-DD, YYYY-MM or YYYY; null: unknown.",
+                                  examples=["2025-03-14"])
+
+    model_config = {"extra": "forbid"}
 
 
 class DocumentList(BaseModel):
@@ -86,8 +121,9 @@ class IngestResult(BaseModel):
 
 
 def summary(a: Article) -> DocumentSummary:
-    return DocumentSummary(id=a.id, title=a.title, title_inferred=a.title_inferred, source=a.source,
-                           url=a.url, published=a.published, chars=len(a.text))
+    return DocumentSummary(id=a.id, title=a.title, title_inferred=a.title_inferred, title_evidence=a.title_evidence,
+                           source=a.source, source_evidence=a.source_evidence, url=a.url, published=a.published,
+                           chars=len(a.text))
 
 
 # --- the OpenAI-compatible endpoint ----------------------------------------------------------
@@ -108,10 +144,13 @@ class ChatMessage(BaseModel):
 class ChatRequest(BaseModel):
     model: str = MODEL_ID
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
-    stream: bool = False
+    stream: bool = Field(False, strict=True)
     # Byline's own options, sent by the openai client through extra_body.
-    as_of: date | None = None
+    as_of: IsoDate | None = None
     filters: Filters | None = None
-    top_k: int | None = Field(None, ge=1, le=20, description="Passages to read; default: BYLINE_TOP_K.")
+    top_k: int | None = Field(None, ge=1, le=20, strict=True,  # strict: `true` is not 1
+                              description="Passages to read; default: BYLINE_TOP_K.")
 
     model_config = {"extra": "ignore"}  # temperature, max_tokens...: nothing to set here
+
+    _as_of = model_validator(mode="after")(_as_of_in_range)

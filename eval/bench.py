@@ -1,6 +1,7 @@
 """Benchmarks that print figures (not timed tests): ingest throughput, /ask latency, cold start.
 
     python eval/bench.py [--ingest-articles 150] [--repeat 3] [--clients 8] [--max-requests 200]
+                         [--load-clients 16] [--load-seconds 60] [--parts ingest ask load cold]
 
 Ingest: the first N articles of the RealTimeQA corpus (the seeds where ../shared is absent)
 into an empty data folder with an empty embedding cache, so every passage is embedded; the
@@ -11,6 +12,9 @@ embedded, and the ingest time split into encoding and everything else.
 /ask: warm, in-process (serially), then over loopback HTTP to a real server, serially and from
 N concurrent clients (a bounded number of requests): on the seed questions, and on the
 RealTimeQA questions (each as of its date) over the store `make eval-realtimeqa` built.
+Load: `byline serve` in a process of its own, LOAD_CLIENTS concurrent askers for LOAD_SECONDS
+each over loopback, on the seed questions and (when built) on the RealTimeQA store: requests/s,
+p50/p95, errors, and the server's resident memory before (warm) and after, so growth shows.
 Cold start: `byline serve` to a ready /readyz, with the seed index already built.
 """
 from __future__ import annotations
@@ -42,8 +46,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="passes over the seed questions")
     ap.add_argument("--clients", type=int, default=8, help="concurrent clients over loopback")
     ap.add_argument("--max-requests", type=int, default=200, help="requests per /ask run on the corpus")
-    ap.add_argument("--parts", nargs="+", choices=["ingest", "ask", "cold"], default=["ingest", "ask", "cold"],
-                    help="which benchmarks to run")
+    ap.add_argument("--load-clients", type=int, default=16, help="concurrent askers in the load run")
+    ap.add_argument("--load-seconds", type=float, default=60, help="how long each load run lasts")
+    ap.add_argument("--parts", nargs="+", choices=["ingest", "ask", "load", "cold"],
+                    default=["ingest", "ask", "load", "cold"], help="which benchmarks to run")
     args = ap.parse_args()
 
     from qa.archive import Archive
@@ -56,7 +62,7 @@ def main() -> None:
             sample = list(islice(load_corpus(corpus or ROOT / "seeds"), args.ingest_articles))
             bench_ingest(Settings(data_dir=Path(tmp) / "ingest", seeds_dir=Path(tmp) / "none"), sample,
                          "RealTimeQA" if corpus else "seed")
-        if not {"ask", "cold"} & set(args.parts):
+        if not {"ask", "load", "cold"} & set(args.parts):
             return
 
         settings = Settings(data_dir=Path(tmp) / "data", seeds_dir=ROOT / "seeds")
@@ -67,17 +73,31 @@ def main() -> None:
             bench_ask("seeds", settings, archive, [_body(q) for _ in range(args.repeat) for q in seeds], args.clients)
         archive.close()
 
-        if "ask" in args.parts and corpus and args.questions.exists():
+        if "load" in args.parts:
+            bench_load("seeds", settings.data_dir, [_body(q) for q in seeds], args.load_clients, args.load_seconds)
+
+        if {"ask", "load"} & set(args.parts) and corpus and args.questions.exists():
             real = Settings()  # the eval store lives in the real data folder
             rtqa = corpus_archive(real, corpus)
-            if rtqa.store.count_passages() == 0:
-                print("/ask on RealTimeQA: skipped, its store is not built (run `make eval-realtimeqa` once)")
-            else:
-                items = load_questions(args.questions)[: args.max_requests]
+            built = rtqa.store.count_passages() > 0
+            items = load_questions(args.questions)[: args.max_requests]
+            if not built:
+                print("RealTimeQA: skipped, its store is not built (run `make eval-realtimeqa` once)")
+            elif "ask" in args.parts:
                 print(f"RealTimeQA store: {rtqa.store.count_articles()} articles, "
                       f"{rtqa.store.count_passages()} passages")
                 bench_ask("RealTimeQA", real, rtqa, [_body(q) for q in items], args.clients)
+            store_folder = getattr(rtqa.store, "folder", None)
             rtqa.close()
+            if built and "load" in args.parts and store_folder is not None:
+                # A data folder whose index is the eval store, for a server process of its own.
+                served = Path(tmp) / "rtqa-served"
+                served.mkdir()
+                (served / "index").symlink_to(Path(store_folder).resolve())
+                cache = Path(real.data_dir) / "embeddings.sqlite"
+                if cache.exists():
+                    (served / "embeddings.sqlite").symlink_to(cache.resolve())
+                bench_load("RealTimeQA", served, [_body(q) for q in items], args.load_clients, args.load_seconds)
 
         if "cold" in args.parts:
             bench_cold_start(settings)
@@ -147,6 +167,63 @@ def bench_ask(label: str, settings, archive, bodies: list[dict], clients: int) -
         lat = [x for p in parts for x in p]
         print(f"/ask {label}, loopback, {clients} concurrent clients, {len(lat)} requests in {wall:.1f} s "
               f"({len(lat) / wall:.1f} req/s): {_summary(lat)}")
+
+
+def server_rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_load(label: str, data_dir: Path, bodies: list[dict], clients: int, seconds: float) -> None:
+    """`byline serve` in its own process over `data_dir`; `clients` askers for `seconds`, after a
+    warm-up at the same concurrency (so the server's threads and connections exist before the
+    memory is first read: what grows after is growth)."""
+    from eval.serving import free_port, wait_ready
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "BYLINE_DATA_DIR": str(data_dir), "BYLINE_SEEDS_DIR": str(ROOT / "seeds")}
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def run(for_seconds: float) -> tuple[list[float], int, float]:
+        deadline = time.monotonic() + for_seconds
+
+        def worker(offset: int) -> tuple[list[float], int]:
+            lat, errors, i = [], 0, offset
+            with httpx.Client(base_url=base, timeout=120) as c:
+                while time.monotonic() < deadline:
+                    body = bodies[i % len(bodies)]
+                    i += clients
+                    t0 = time.perf_counter()
+                    try:
+                        ok = c.post("/ask", json=body).status_code == 200
+                    except httpx.HTTPError:
+                        ok = False
+                    lat.append((time.perf_counter() - t0) * 1000)
+                    errors += not ok
+            return lat, errors
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            parts = list(pool.map(worker, range(clients)))
+        return [x for p, _ in parts for x in p], sum(e for _, e in parts), time.perf_counter() - t0
+
+    try:
+        wait_ready(base, timeout=600)
+        run(min(15.0, seconds / 4))  # warm-up
+        before = server_rss_mb(proc.pid)
+        lat, errors, wall = run(seconds)
+        after = server_rss_mb(proc.pid)
+        print(f"load {label}: {clients} concurrent askers x {seconds:.0f} s, {len(lat)} requests "
+              f"({len(lat) / wall:.1f} req/s), {errors} errors: {_summary(lat)}; server RSS "
+              f"{before:.0f} MB warm -> {after:.0f} MB after ({after - before:+.0f} MB)")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def bench_cold_start(settings) -> None:

@@ -5,18 +5,22 @@ side, asking (qa/ask/service.py) on the other, over one store and one embedder.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from qa.ask.choices import ChoiceSupport
 from qa.ask.service import Asker, Trace
+from qa.ingest import corrections
 from qa.ingest.embeddings import Embedder, EmbeddingCache
 from qa.ingest.pipeline import IngestReport, Ingestor
 from qa.ingest.readers import Draft
+from qa.overview import Cached, Catalogue, Overview, scan, with_examples
 from qa.records import article_from_stored
 from qa.settings import Settings
 from qa.types import Answer, Article, AskEvent, Filters, Turn
-from vectorstore import PassageStore, open_store
+from vectorstore import PassageStore, StoreReads, open_store
 
 
 class Archive:
@@ -33,6 +37,8 @@ class Archive:
         self.ingestor = Ingestor(self.store, self.embedder, settings.reference_date(),
                                  settings.passage_chars, settings.passage_overlap_sentences)
         self.asker = Asker(settings, self.store, self.embedder)
+        self._catalogue: Cached[Catalogue] = Cached()
+        self._overview: Cached[Overview] = Cached()
 
     # --- articles -----------------------------------------------------------------
     def ingest_paths(self, paths: list[Path], progress: bool = False) -> IngestReport:
@@ -52,11 +58,35 @@ class Archive:
         return article_from_stored(stored) if stored else None
 
     def list(self, offset: int = 0, limit: int = 50) -> tuple[list[Article], int]:
-        return ([article_from_stored(a) for a in self.store.list_articles(offset, limit)],
-                self.store.count_articles())
+        with self.store.snapshot() as view:  # the page and its total from one state of the store
+            return ([article_from_stored(a) for a in view.list_articles(offset, limit)],
+                    view.count_articles())
 
     def delete(self, doc_id: str) -> bool:
         return self.store.delete(doc_id)
+
+    def correct(self, doc_id: str, changes: dict[str, object]) -> Article | None:
+        """Correct an article's title, source, url or published date by hand (qa/ingest/corrections.py);
+        None when there is no such article. Raises CorrectionError (a BylineError) for a bad value."""
+        return corrections.correct(self.ingestor, doc_id, changes)
+
+    def _state(self) -> tuple:
+        """What says the store changed: its counts and (where it has one) its generation."""
+        return self.store.count_articles(), self.store.count_passages(), getattr(self.store, "generation", None)
+
+    def _scan(self, key: tuple) -> Catalogue:
+        return self._catalogue.get(key, lambda: scan(self.list, key[1]))
+
+    def overview(self) -> Overview:
+        """Article and passage counts, sources, the date range and example questions."""
+        key = self._state()
+        return self._overview.get(key, lambda: with_examples(self._scan(key), self.get, self.ask))
+
+    def list_newest(self, offset: int = 0, limit: int = 50) -> tuple[list[Article], int]:
+        """Articles newest first (by publication date; undated ones last)."""
+        ids = self._scan(self._state()).newest
+        found = [self.get(doc_id) for doc_id in ids[offset:offset + limit]]
+        return [a for a in found if a is not None], len(ids)
 
     # --- questions ----------------------------------------------------------------
     @property
@@ -68,12 +98,27 @@ class Archive:
 
     def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
             filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:
-        return self.asker.ask(question, history, as_of, filters, top_k, trace)
+        with self.store.snapshot() as view:
+            return self._over(view).ask(question, history, as_of, filters, top_k, trace)
+
+    def choose(self, question: str, choices: list[str], history: list[Turn] | None = None,
+               as_of: date | None = None, filters: Filters | None = None) -> list[ChoiceSupport]:
+        with self.store.snapshot() as view:
+            return self._over(view).choose(question, choices, history, as_of, filters)
 
     def ask_events(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
                    filters: Filters | None = None, top_k: int | None = None,
                    trace: Trace | None = None) -> Iterator[AskEvent]:
-        return self.asker.events(question, history, as_of, filters, top_k, trace)
+        with self.store.snapshot() as view:
+            yield from self._over(view).events(question, history, as_of, filters, top_k, trace)
+
+    def _over(self, view: StoreReads) -> Asker:
+        """The asker reading one snapshot of the store: every search and fetch of a question
+        sees the same committed articles, whatever is added or deleted meanwhile (the models
+        and the generator are shared)."""
+        asker = copy.copy(self.asker)
+        asker.store = view
+        return asker
 
     def close(self) -> None:
         self.store.close()

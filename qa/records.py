@@ -13,6 +13,7 @@ def stored_article(article: Article, digest: str) -> StoredArticle:
         published_start=article.published.start if article.published else None,
         published_end=article.published.end if article.published else None,
         metadata={"title_inferred": article.title_inferred,
+                  "title_evidence": article.title_evidence, "source_evidence": article.source_evidence,
                   "published": article.published.model_dump(mode="json") if article.published else None},
     )
 
@@ -29,7 +30,8 @@ def article_from_stored(stored: StoredArticle) -> Article:
     pub = stored.metadata.get("published")
     return Article(
         id=stored.doc_id, title=stored.title, title_inferred=bool(stored.metadata.get("title_inferred")),
-        source=stored.source, url=stored.url,
+        title_evidence=stored.metadata.get("title_evidence"),
+        source=stored.source, source_evidence=stored.metadata.get("source_evidence"), url=stored.url,
         published=PublishedDate.model_validate(pub) if pub else None, text=stored.text,
     )
 

@@ -19,7 +19,7 @@ log = logging.getLogger("byline")
 # directory, so `byline serve` started from any folder serves them.
 PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 # BYLINE_* variables read outside the settings (by the test suite), so not unknown.
-OTHER_VARIABLES = frozenset({"BYLINE_REQUIRE_BROWSER", "BYLINE_REQUIRE_LLM"})
+OTHER_VARIABLES = frozenset({"BYLINE_REQUIRE_BROWSER", "BYLINE_REQUIRE_LLM", "BYLINE_RELIABILITY_LONG"})
 
 # Who writes answers, listed once: the settings, the eval's --generator and the API read this.
 GeneratorKind = Literal["extractive", "llm-local", "openai"]
@@ -73,7 +73,8 @@ class Settings(BaseSettings):
         0.6, ge=0.0, le=1.0,
         description="A generated sentence's content words that its cited passage must contain, as a share.")
     today: date | None = Field(None, description="'Today' for relative dates; default: the clock.")
-    max_upload_bytes: int = Field(5_000_000, ge=1_000)
+    max_upload_bytes: int = Field(5_000_000, ge=1_000, description="Cap on a POST /documents body (413 over it).")
+    max_body_bytes: int = Field(1_000_000, ge=1_000, description="Cap on any other request body (413 over it).")
     host: str = "127.0.0.1"
     port: int = 8000
     api_keys: Annotated[list[str], NoDecode] = Field(

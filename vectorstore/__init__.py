@@ -10,6 +10,7 @@ from vectorstore.base import (
     StoredArticle,
     StoredPassage,
     StoreError,
+    StoreReads,
     UpsertOutcome,
 )
 from vectorstore.factory import STORE_KINDS, open_store
@@ -24,6 +25,7 @@ __all__ = [
     "StoredArticle",
     "StoredPassage",
     "StoreError",
+    "StoreReads",
     "UpsertOutcome",
     "open_store",
 ]

@@ -1,6 +1,7 @@
 """The store interface. It knows articles, passages and vectors; nothing about questions."""
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -74,20 +75,13 @@ class StoreError(Exception):
 
 
 @runtime_checkable
-class PassageStore(Protocol):
+class StoreReads(Protocol):
+    """What can be read from a store: by itself (each call sees one committed state), or from a
+    snapshot (every call sees the same one)."""
+
     dim: int
 
-    def upsert(
-        self, article: StoredArticle, passages: Sequence[StoredPassage], vectors: np.ndarray
-    ) -> UpsertOutcome: ...
-
-    def upsert_many(
-        self, items: Sequence[tuple[StoredArticle, Sequence[StoredPassage], np.ndarray]]
-    ) -> list[UpsertOutcome]: ...
-
     def content_hash(self, doc_id: str) -> str | None: ...
-
-    def delete(self, doc_id: str) -> bool: ...
 
     def get_article(self, doc_id: str) -> StoredArticle | None: ...
 
@@ -110,5 +104,23 @@ class PassageStore(Protocol):
     ) -> list[Hit]: ...
 
     def document_frequency(self, term: str) -> int: ...
+
+
+@runtime_checkable
+class PassageStore(StoreReads, Protocol):
+    """A store: reads, writes that commit whole, and snapshots. Readers never see a write half
+    done; a snapshot sees the generation it began with until it ends."""
+
+    def upsert(
+        self, article: StoredArticle, passages: Sequence[StoredPassage], vectors: np.ndarray
+    ) -> UpsertOutcome: ...
+
+    def upsert_many(
+        self, items: Sequence[tuple[StoredArticle, Sequence[StoredPassage], np.ndarray]]
+    ) -> list[UpsertOutcome]: ...
+
+    def delete(self, doc_id: str) -> bool: ...
+
+    def snapshot(self) -> AbstractContextManager[StoreReads]: ...
 
     def close(self) -> None: ...

@@ -3,15 +3,22 @@
 Articles, passages, their vectors (as float32 blobs) and a BM25 index (FTS5) commit in one
 transaction, together with the store's generation, so a process killed mid-ingest leaves the
 last committed state. Anything else (the FAISS index) is derived from what is here.
+
+One connection writes; readers never use it. Each read runs on a connection of its own (kept
+in a pool) inside a read transaction, so in WAL mode it sees one committed generation whole,
+never a write half done, and doesn't wait for the writer.
 """
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -73,144 +80,34 @@ class Committed:
     vectors: np.ndarray
 
 
-class DocStore:
-    """store.sqlite in a folder. It takes no lock: FaissStore serialises the writes."""
+def _connect(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
 
-    def __init__(self, folder: Path | str, dim: int, space: str | None = None):
-        """`space` names where the vectors come from (an embedding model): vectors of two
-        spaces must never meet in one index, so a store refuses a space it wasn't built with."""
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.dim = dim
-        self._db = sqlite3.connect(self.folder / "store.sqlite", check_same_thread=False,
-                                   isolation_level=None)
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.executescript(SCHEMA)
-        stored_dim = self.meta("dim")
-        if stored_dim is None:
-            self.set_meta("dim", str(dim))
-        elif int(stored_dim) != dim:
-            raise StoreError(
-                f"{self.folder} holds {stored_dim}-dimensional vectors, but the embedding model "
-                f"makes {dim}: use another data folder or delete this one"
-            )
-        if space is not None:
-            stored_space = self.meta("space")
-            if stored_space is None:
-                self.set_meta("space", space)
-            elif stored_space != space:
-                raise StoreError(
-                    f"{self.folder} holds vectors from {stored_space!r}, not {space!r}: set the "
-                    f"embedding model back, or use another data folder")
-        self._df_cache: dict[str, int] = {}
 
-    # --- metadata -----------------------------------------------------------------
+class Reads:
+    """Every read of the store, over one connection (`_db`)."""
+
+    _db: sqlite3.Connection
+
     def meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self._db.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
 
     @property
     def generation(self) -> int:
         return int(self.meta("generation") or 0)
 
-    # --- writes -------------------------------------------------------------------
-    def upsert_many(
-        self, prepared: Sequence[tuple[StoredArticle, Sequence[StoredPassage], np.ndarray]]
-    ) -> tuple[list[UpsertOutcome], Committed | None]:
-        """Add, replace or skip each article in one transaction; its vectors are float32 rows,
-        one a passage. The Committed is None when nothing changed (no new generation)."""
-        outcomes: list[UpsertOutcome] = []
-        removed: list[int] = []
-        added: list[int] = []
-        added_vectors: list[np.ndarray] = []
-        generation = self.generation + 1
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            for article, passages, vectors in prepared:
-                old_hash = self.content_hash(article.doc_id)
-                if old_hash == article.content_hash:
-                    outcomes.append(UpsertOutcome.UNCHANGED)
-                    continue
-                removed += self.passage_ids(article.doc_id)
-                self._db.execute("DELETE FROM articles WHERE doc_id = ?", (article.doc_id,))
-                self._db.execute(
-                    "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (article.doc_id, article.content_hash, article.title, article.source,
-                     article.url, _iso(article.published_start), _iso(article.published_end),
-                     json.dumps(article.metadata, ensure_ascii=False), article.text,
-                     article.added_at or now),
-                )
-                for passage, vector in zip(passages, vectors):
-                    cur = self._db.execute(
-                        'INSERT INTO passages(doc_id, ordinal, start, "end", text, metadata, '
-                        "vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (article.doc_id, passage.ordinal, passage.start, passage.end, passage.text,
-                         json.dumps(passage.metadata, ensure_ascii=False), vector.tobytes()),
-                    )
-                    added.append(int(cur.lastrowid))
-                added_vectors.append(vectors)
-                outcomes.append(UpsertOutcome.REPLACED if old_hash else UpsertOutcome.ADDED)
-            if removed or added_vectors:
-                self.set_meta("generation", str(generation))
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        if not (removed or added_vectors):
-            return outcomes, None
-        self._df_cache.clear()
-        vecs = np.concatenate(added_vectors) if added_vectors else np.zeros((0, self.dim), np.float32)
-        return outcomes, Committed(generation, removed, added, vecs)
-
-    def delete(self, doc_id: str) -> Committed | None:
-        """Remove an article and its passages; None when there was no such article."""
-        old_ids = self.passage_ids(doc_id)
-        generation = self.generation + 1
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            cur = self._db.execute("DELETE FROM articles WHERE doc_id = ?", (doc_id,))
-            if cur.rowcount == 0:
-                self._db.execute("ROLLBACK")
-                return None
-            self.set_meta("generation", str(generation))
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._df_cache.clear()
-        return Committed(generation, old_ids, [], np.zeros((0, self.dim), np.float32))
-
-    def passage_ids(self, doc_id: str) -> list[int]:
-        rows = self._db.execute("SELECT id FROM passages WHERE doc_id = ?", (doc_id,))
-        return [r[0] for r in rows]
-
-    # --- vectors, for the derived index ---------------------------------------------
-    def iter_vectors(self) -> Iterator[tuple[int, np.ndarray]]:
-        """Every passage's (id, vector), in id order."""
-        for pid, blob in self._db.execute("SELECT id, vector FROM passages ORDER BY id"):
-            yield pid, np.frombuffer(blob, dtype=np.float32)
-
-    def sample_vectors(self, limit: int) -> list[np.ndarray]:
-        """Up to `limit` passage vectors drawn at random."""
-        return [np.frombuffer(b, dtype=np.float32) for (b,) in self._db.execute(
-            "SELECT vector FROM passages ORDER BY random() LIMIT ?", (limit,))]
-
-    # --- reads --------------------------------------------------------------------
     def content_hash(self, doc_id: str) -> str | None:
         row = self._db.execute("SELECT content_hash FROM articles WHERE doc_id = ?",
                                (doc_id,)).fetchone()
         return row[0] if row else None
 
-    def _article(self, row: tuple) -> StoredArticle:
+    def passage_ids(self, doc_id: str) -> list[int]:
+        rows = self._db.execute("SELECT id FROM passages WHERE doc_id = ?", (doc_id,))
+        return [r[0] for r in rows]
+
+    @staticmethod
+    def _article(row: tuple) -> StoredArticle:
         return StoredArticle(
             doc_id=row[0], content_hash=row[1], title=row[2], source=row[3], url=row[4],
             published_start=_date(row[5]), published_end=_date(row[6]),
@@ -253,8 +150,20 @@ class DocStore:
         }
         return [by_id[int(i)] for i in ids if int(i) in by_id]
 
+    # --- vectors, for the derived index ---------------------------------------------
+    def iter_vectors(self) -> Iterator[tuple[int, np.ndarray]]:
+        """Every passage's (id, vector), in id order."""
+        for pid, blob in self._db.execute("SELECT id, vector FROM passages ORDER BY id"):
+            yield pid, np.frombuffer(blob, dtype=np.float32)
+
+    def sample_vectors(self, limit: int) -> list[np.ndarray]:
+        """Up to `limit` passage vectors drawn at random."""
+        return [np.frombuffer(b, dtype=np.float32) for (b,) in self._db.execute(
+            "SELECT vector FROM passages ORDER BY random() LIMIT ?", (limit,))]
+
     # --- filters and lexical search -------------------------------------------------
-    def _filter_sql(self, flt: PassageFilter) -> tuple[str, list]:
+    @staticmethod
+    def _filter_sql(flt: PassageFilter) -> tuple[str, list]:
         """A WHERE clause over `articles a` that a filter stands for."""
         clauses: list[str] = []
         params: list = []
@@ -288,12 +197,12 @@ class DocStore:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     @staticmethod
-    def _fts_query(terms: Sequence[str]) -> str:
+    def fts_query(terms: Sequence[str]) -> str:
         quoted = ['"' + t.replace('"', '""') + '"' for t in terms if t.strip()]
         return " OR ".join(quoted)
 
     def lexical_search(self, terms: Sequence[str], k: int, flt: PassageFilter | None = None) -> list[Hit]:
-        match = self._fts_query(terms)
+        match = self.fts_query(terms)
         if not match:
             return []
         where, params = self._filter_sql(flt or PassageFilter())
@@ -307,16 +216,208 @@ class DocStore:
         # FTS5's bm25() is lower-is-better; flip it so every Hit score is higher-is-better.
         return [Hit(r[0], -float(r[1])) for r in rows]
 
-    def document_frequency(self, term: str) -> int:
-        """Passages containing the term, as FTS5 tokenises and stems it."""
-        match = self._fts_query([term])
+    def count_matching(self, term: str) -> int:
+        """Passages containing the term, as FTS5 tokenises and stems it (uncached)."""
+        match = self.fts_query([term])
         if not match:
             return 0
-        if term not in self._df_cache:
-            row = self._db.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
-                                   (match,)).fetchone()
-            self._df_cache[term] = int(row[0])
-        return self._df_cache[term]
+        row = self._db.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                               (match,)).fetchone()
+        return int(row[0])
+
+
+class ReadView(Reads):
+    """The reads of one read transaction: one committed generation, whatever is written meanwhile.
+    Made by DocStore.reading(); the term-frequency cache is shared, keyed by generation."""
+
+    def __init__(self, db: sqlite3.Connection, docs: "DocStore"):
+        self._db = db
+        self._docs = docs
+        self.snapshot_generation = self.generation  # the first read fixes the snapshot
+
+    def document_frequency(self, term: str) -> int:
+        """Passages containing the term in this generation, cached for the generation."""
+        cached = self._docs.cached_frequency(self.snapshot_generation, term)
+        if cached is not None:
+            return cached
+        df = self.count_matching(term)
+        self._docs.cache_frequency(self.snapshot_generation, term, df)
+        return df
+
+
+class DocStore(Reads):
+    """store.sqlite in a folder. Writes go through its own connection and take no lock:
+    FaissStore serialises them. Reads go through reading()."""
+
+    def __init__(self, folder: Path | str, dim: int, space: str | None = None):
+        """`space` names where the vectors come from (an embedding model): vectors of two
+        spaces must never meet in one index, so a store refuses a space it wasn't built with."""
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / "store.sqlite"
+        self.dim = dim
+        self._db = _connect(self.path)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.executescript(SCHEMA)
+        stored_dim = self.meta("dim")
+        if stored_dim is None:
+            self.set_meta("dim", str(dim))
+        elif int(stored_dim) != dim:
+            raise StoreError(
+                f"{self.folder} holds {stored_dim}-dimensional vectors, but the embedding model "
+                f"makes {dim}: use another data folder or delete this one"
+            )
+        if space is not None:
+            stored_space = self.meta("space")
+            if stored_space is None:
+                self.set_meta("space", space)
+            elif stored_space != space:
+                raise StoreError(
+                    f"{self.folder} holds vectors from {stored_space!r}, not {space!r}: set the "
+                    f"embedding model back, or use another data folder")
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._closed = False
+        self._df_lock = threading.Lock()
+        self._df_generation = -1
+        self._df_cache: dict[str, int] = {}
+
+    # --- reading: a connection of the pool, in a read transaction ----------------------
+    def begin_read(self) -> ReadView:
+        """A read transaction on a pooled connection; its first read fixes its generation.
+        Hand it back with end_read()."""
+        if self._closed:
+            raise StoreError("the store is closed")
+        try:
+            db = self._idle.get_nowait()
+        except queue.Empty:
+            db = _connect(self.path)
+            db.execute("PRAGMA query_only = ON")
+        db.execute("BEGIN")
+        try:
+            return ReadView(db, self)
+        except BaseException:
+            db.execute("ROLLBACK")
+            self._idle.put(db)
+            raise
+
+    def end_read(self, view: ReadView) -> None:
+        db = view._db
+        try:
+            db.execute("COMMIT")
+        finally:
+            if self._closed:
+                db.close()
+            else:
+                self._idle.put(db)
+
+    def cached_frequency(self, generation: int, term: str) -> int | None:
+        with self._df_lock:
+            return self._df_cache.get(term) if generation == self._df_generation else None
+
+    def cache_frequency(self, generation: int, term: str, df: int) -> None:
+        with self._df_lock:
+            if generation > self._df_generation:  # a newer generation starts a new cache
+                self._df_generation, self._df_cache = generation, {}
+            if generation == self._df_generation:
+                self._df_cache[term] = df
+
+    # --- metadata -----------------------------------------------------------------
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # --- writes -------------------------------------------------------------------
+    def _commit(self, committed: Committed, guard: AbstractContextManager,
+                follow: Callable[[Committed], None] | None) -> None:
+        """COMMIT, and let a derived index follow, both inside `guard` (the caller's lock), so
+        no reader finds SQLite at one generation and the index at another."""
+        with guard:
+            try:
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            if follow is not None:
+                follow(committed)
+
+    def upsert_many(
+        self, prepared: Sequence[tuple[StoredArticle, Sequence[StoredPassage], np.ndarray]],
+        guard: AbstractContextManager | None = None, follow: Callable[[Committed], None] | None = None,
+    ) -> tuple[list[UpsertOutcome], Committed | None]:
+        """Add, replace or skip each article in one transaction; its vectors are float32 rows,
+        one a passage. The Committed is None when nothing changed (no new generation)."""
+        outcomes: list[UpsertOutcome] = []
+        removed: list[int] = []
+        added: list[int] = []
+        added_vectors: list[np.ndarray] = []
+        generation = self.generation + 1
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for article, passages, vectors in prepared:
+                old_hash = self.content_hash(article.doc_id)
+                if old_hash == article.content_hash:
+                    outcomes.append(UpsertOutcome.UNCHANGED)
+                    continue
+                removed += self.passage_ids(article.doc_id)
+                self._db.execute("DELETE FROM articles WHERE doc_id = ?", (article.doc_id,))
+                self._db.execute(
+                    "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (article.doc_id, article.content_hash, article.title, article.source,
+                     article.url, _iso(article.published_start), _iso(article.published_end),
+                     json.dumps(article.metadata, ensure_ascii=False), article.text,
+                     article.added_at or now),
+                )
+                for passage, vector in zip(passages, vectors):
+                    cur = self._db.execute(
+                        'INSERT INTO passages(doc_id, ordinal, start, "end", text, metadata, '
+                        "vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (article.doc_id, passage.ordinal, passage.start, passage.end, passage.text,
+                         json.dumps(passage.metadata, ensure_ascii=False), vector.tobytes()),
+                    )
+                    added.append(int(cur.lastrowid))
+                added_vectors.append(vectors)
+                outcomes.append(UpsertOutcome.REPLACED if old_hash else UpsertOutcome.ADDED)
+            if not (removed or added_vectors):
+                self._db.execute("ROLLBACK")
+                return outcomes, None
+            self.set_meta("generation", str(generation))
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        vecs = np.concatenate(added_vectors) if added_vectors else np.zeros((0, self.dim), np.float32)
+        committed = Committed(generation, removed, added, vecs)
+        self._commit(committed, guard or nullcontext(), follow)
+        return outcomes, committed
+
+    def delete(self, doc_id: str, guard: AbstractContextManager | None = None,
+               follow: Callable[[Committed], None] | None = None) -> Committed | None:
+        """Remove an article and its passages; None when there was no such article."""
+        generation = self.generation + 1
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            old_ids = self.passage_ids(doc_id)
+            cur = self._db.execute("DELETE FROM articles WHERE doc_id = ?", (doc_id,))
+            if cur.rowcount == 0:
+                self._db.execute("ROLLBACK")
+                return None
+            self.set_meta("generation", str(generation))
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        committed = Committed(generation, old_ids, [], np.zeros((0, self.dim), np.float32))
+        self._commit(committed, guard or nullcontext(), follow)
+        return committed
 
     def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                break
         self._db.close()

@@ -4,11 +4,16 @@ The file is named after the DocStore's generation, written to a temporary file a
 into place; a file that doesn't match the committed generation (a process killed between the
 SQLite commit and the index write) or that can't be read is rebuilt from SQLite on open.
 Files are read with faiss.read_index only. Nothing is ever unpickled.
+
+Readers search a Version: an index and the generation it holds. A write changes the index in
+place only when no reader holds its version; otherwise it changes a copy and publishes that as
+the new version, so a reader never meets an index mid-change or one newer than its SQLite reads.
 """
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
@@ -21,19 +26,33 @@ IVF_FROM = 50_000  # passages: below, exact flat search; from here, an inverted 
 IVF_PROBES = 16
 
 
+@dataclass(eq=False)
+class Version:
+    """A FAISS index as of one generation. `readers` counts the snapshots holding it: while any
+    does, the index is never changed in place."""
+    index: faiss.Index
+    generation: int
+    readers: int = 0
+
+
 class FaissIndex:
-    """vectors-<generation>.faiss in the DocStore's folder; `index` is the faiss.Index."""
+    """vectors-<generation>.faiss in the DocStore's folder; `current` is the published Version.
+    The caller (FaissStore) serialises writes and guards `current` with its lock."""
 
     def __init__(self, docs: DocStore, ivf_from: int = IVF_FROM):
         self.docs = docs
         self.folder = docs.folder
         self.dim = docs.dim
         self.ivf_from = ivf_from
-        self.index = self._load_or_rebuild()
+        self.current = Version(self._load_or_rebuild(), docs.generation)
+
+    @property
+    def index(self) -> faiss.Index:
+        return self.current.index
 
     @property
     def ntotal(self) -> int:
-        return self.index.ntotal
+        return self.current.index.ntotal
 
     def path(self, generation: int) -> Path:
         return self.folder / f"vectors-{generation}.faiss"
@@ -54,13 +73,10 @@ class FaissIndex:
         self.docs.set_meta("trained_on", str(n))
         return index
 
-    def is_ivf(self) -> bool:
-        return isinstance(self.index, faiss.IndexIVF)
-
-    def _wants_rebuild(self) -> bool:
+    def _wants_rebuild(self, index: faiss.Index) -> bool:
         """Crossing the size rule, or an inverted file grown 4× past what it was trained on."""
-        n = self.index.ntotal
-        if not self.is_ivf():
+        n = index.ntotal
+        if not isinstance(index, faiss.IndexIVF):
             return n >= self.ivf_from
         return n >= 4 * int(self.docs.meta("trained_on") or n) or n < self.ivf_from // 2
 
@@ -76,10 +92,12 @@ class FaissIndex:
                     return index
             except RuntimeError:
                 pass  # a damaged file is rebuilt below
-        return self.rebuild(expected)
+        index = self.rebuild(expected)
+        self.write(index, self.docs.generation)
+        return index
 
     def rebuild(self, expected: int) -> faiss.Index:
-        """A new index of every vector in the DocStore, written at its generation."""
+        """A new index of every vector in the DocStore (read on its writer's connection)."""
         index = self._new_index(expected)
         batch_ids: list[int] = []
         batch_vecs: list[np.ndarray] = []
@@ -91,7 +109,6 @@ class FaissIndex:
                 batch_ids, batch_vecs = [], []
         if batch_ids:
             index.add_with_ids(np.stack(batch_vecs), np.asarray(batch_ids, dtype=np.int64))
-        self.write(index, self.docs.generation)
         return index
 
     def write(self, index: faiss.Index, generation: int) -> None:
@@ -106,40 +123,47 @@ class FaissIndex:
                 old.unlink(missing_ok=True)
 
     # --- following the DocStore ------------------------------------------------------
-    def apply(self, c: Committed) -> None:
-        """Follow a write SQLite has already committed, then write the file of its generation."""
+    def apply(self, c: Committed) -> Version:
+        """Follow a write SQLite has just committed (called under the store's lock) and publish
+        the new version; the caller writes its file with write() once the lock is let go.
+        The published index is a copy when a reader holds the current one."""
+        old = self.current
+        index = old.index if old.readers == 0 else faiss.clone_index(old.index)
+        if isinstance(index, faiss.IndexIVF):
+            index.nprobe = min(IVF_PROBES, index.nlist)
         if c.removed:
-            self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(c.removed, dtype=np.int64)))
+            index.remove_ids(faiss.IDSelectorBatch(np.asarray(c.removed, dtype=np.int64)))
         if c.added:
-            self.index.add_with_ids(c.vectors, np.asarray(c.added, dtype=np.int64))
-        if self._wants_rebuild():
-            self.index = self.rebuild(self.docs.count_passages())  # written by the rebuild
-        else:
-            self.write(self.index, c.generation)
+            index.add_with_ids(c.vectors, np.asarray(c.added, dtype=np.int64))
+        if self._wants_rebuild(index):
+            index = self.rebuild(self.docs.count_passages())
+        self.current = Version(index, c.generation)
+        return self.current
 
-    # --- search ---------------------------------------------------------------------
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
-        """The k nearest to a (1, dim) float32 query, among the `allowed` ids if given."""
-        if self.index.ntotal == 0:
-            return []
-        k = min(k, self.index.ntotal)
-        if allowed is None:
-            scores, ids = self.index.search(query, k)
-            return [Hit(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i != -1]
-        if allowed.size == 0:
-            return []
-        # The selector is applied inside the search, so k hits come back whenever k
-        # passages pass the filter (no post-filtering shortfall).
-        sel = faiss.IDSelectorBatch(allowed)
-        if not self.is_ivf():
-            scores, ids = self.index.search(query, k, params=faiss.SearchParameters(sel=sel))
-        else:
-            # An inverted file's selector sees only the lists it probes. A narrow filter
-            # (one week of a big archive) leaves few passages there, so probe more lists
-            # the fewer pass, expecting 2k of them; and all lists if still short.
-            nlist = self.index.nlist
-            nprobe = min(nlist, max(self.index.nprobe, math.ceil(2 * k * nlist / allowed.size)))
-            scores, ids = self.index.search(query, k, params=faiss.SearchParametersIVF(sel=sel, nprobe=nprobe))
-            if (ids[0] != -1).sum() < min(k, allowed.size) and nprobe < nlist:
-                scores, ids = self.index.search(query, k, params=faiss.SearchParametersIVF(sel=sel, nprobe=nlist))
+
+def search(index: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+    """The k nearest to a (1, dim) float32 query in `index`, among the `allowed` ids if given.
+    Only reads the index: searches of one index run side by side."""
+    if index.ntotal == 0:
+        return []
+    k = min(k, index.ntotal)
+    if allowed is None:
+        scores, ids = index.search(query, k)
         return [Hit(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i != -1]
+    if allowed.size == 0:
+        return []
+    # The selector is applied inside the search, so k hits come back whenever k
+    # passages pass the filter (no post-filtering shortfall).
+    sel = faiss.IDSelectorBatch(allowed)
+    if not isinstance(index, faiss.IndexIVF):
+        scores, ids = index.search(query, k, params=faiss.SearchParameters(sel=sel))
+    else:
+        # An inverted file's selector sees only the lists it probes. A narrow filter
+        # (one week of a big archive) leaves few passages there, so probe more lists
+        # the fewer pass, expecting 2k of them; and all lists if still short.
+        nlist = index.nlist
+        nprobe = min(nlist, max(index.nprobe, math.ceil(2 * k * nlist / allowed.size)))
+        scores, ids = index.search(query, k, params=faiss.SearchParametersIVF(sel=sel, nprobe=nprobe))
+        if (ids[0] != -1).sum() < min(k, allowed.size) and nprobe < nlist:
+            scores, ids = index.search(query, k, params=faiss.SearchParametersIVF(sel=sel, nprobe=nlist))
+    return [Hit(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i != -1]

@@ -10,14 +10,65 @@ open. Nothing is ever unpickled.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from vectorstore.base import Hit, PassageFilter, StoredArticle, StoredPassage, StoreError, UpsertOutcome
-from vectorstore.docstore import DocStore
-from vectorstore.faiss_index import IVF_FROM, FaissIndex
+from vectorstore.docstore import Committed, DocStore, ReadView
+from vectorstore.faiss_index import IVF_FROM, FaissIndex, Version, search
+
+
+class Snapshot:
+    """The store as one committed generation left it: SQLite reads in one read transaction of
+    their own, dense search on the FAISS index of that same generation. Writes made meanwhile
+    are not seen; nothing here waits for them. Made by FaissStore.snapshot()."""
+
+    def __init__(self, reads: ReadView, version: Version, dim: int):
+        self._reads = reads
+        self._version = version
+        self.dim = dim
+        self.generation = reads.snapshot_generation
+
+    def content_hash(self, doc_id: str) -> str | None:
+        return self._reads.content_hash(doc_id)
+
+    def get_article(self, doc_id: str) -> StoredArticle | None:
+        return self._reads.get_article(doc_id)
+
+    def get_articles(self, doc_ids: Sequence[str]) -> dict[str, StoredArticle]:
+        return self._reads.get_articles(doc_ids)
+
+    def list_articles(self, offset: int = 0, limit: int = 50) -> list[StoredArticle]:
+        return self._reads.list_articles(offset, limit)
+
+    def count_articles(self) -> int:
+        return self._reads.count_articles()
+
+    def count_passages(self) -> int:
+        return self._reads.count_passages()
+
+    def get_passages(self, ids: Sequence[int]) -> list[StoredPassage]:
+        return self._reads.get_passages(ids)
+
+    def lexical_search(self, terms: Sequence[str], k: int, flt: PassageFilter | None = None) -> list[Hit]:
+        return self._reads.lexical_search(terms, k, flt)
+
+    def document_frequency(self, term: str) -> int:
+        """Passages containing the term, as FTS5 tokenises and stems it."""
+        return self._reads.document_frequency(term)
+
+    def dense_search(self, vector: np.ndarray, k: int, flt: PassageFilter | None = None) -> list[Hit]:
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dim)
+        index = self._version.index
+        if index.ntotal == 0:
+            return []
+        if flt is None or (flt.is_empty() and flt.include_undated):
+            return search(index, query, k)
+        return search(index, query, k, self._reads.allowed_ids(flt))
 
 
 class FaissStore:
@@ -30,16 +81,80 @@ class FaissStore:
         self.folder = Path(folder)
         self.dim = dim
         self.ivf_from = ivf_from
-        # One lock over both halves: a write holds it from its SQLite transaction through the
-        # index update, and a dense search holds it too, so it never meets the FAISS index
-        # mid-change or out of step with SQLite's filter ids. Reads of SQLite alone take none.
-        self._lock = threading.RLock()
+        # Writes are serialised by _write_lock, held from the SQLite transaction through the
+        # index file. _lock is held briefly: by a write from its COMMIT until the index of the
+        # new generation is published, and by a snapshot while it fixes its SQLite generation
+        # and takes that index, so the two always match. Readers never wait for a write's work.
+        self._write_lock = threading.RLock()
+        self._lock = threading.Lock()
         self._docs = DocStore(self.folder, dim, space)
         self._faiss = FaissIndex(self._docs, ivf_from)
 
     @property
     def generation(self) -> int:
-        return self._docs.generation
+        """The generation readers see now."""
+        return self._faiss.current.generation
+
+    # --- reads: each in a snapshot of its own; snapshot() for several that must agree ------
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """Reads that see one committed generation whole, however long they take and whatever
+        is written meanwhile (a question's searches and fetches, a page and its total)."""
+        with self._lock:
+            reads = self._docs.begin_read()  # its first read fixes the SQLite generation
+            version = self._faiss.current
+            version.readers += 1
+        try:
+            yield Snapshot(reads, version, self.dim)
+        finally:
+            with self._lock:
+                version.readers -= 1
+            self._docs.end_read(reads)
+
+    def content_hash(self, doc_id: str) -> str | None:
+        with self.snapshot() as s:
+            return s.content_hash(doc_id)
+
+    def get_article(self, doc_id: str) -> StoredArticle | None:
+        with self.snapshot() as s:
+            return s.get_article(doc_id)
+
+    def get_articles(self, doc_ids: Sequence[str]) -> dict[str, StoredArticle]:
+        with self.snapshot() as s:
+            return s.get_articles(doc_ids)
+
+    def list_articles(self, offset: int = 0, limit: int = 50) -> list[StoredArticle]:
+        with self.snapshot() as s:
+            return s.list_articles(offset, limit)
+
+    def count_articles(self) -> int:
+        with self.snapshot() as s:
+            return s.count_articles()
+
+    def count_passages(self) -> int:
+        with self.snapshot() as s:
+            return s.count_passages()
+
+    def get_passages(self, ids: Sequence[int]) -> list[StoredPassage]:
+        with self.snapshot() as s:
+            return s.get_passages(ids)
+
+    def lexical_search(
+        self, terms: Sequence[str], k: int, flt: PassageFilter | None = None
+    ) -> list[Hit]:
+        with self.snapshot() as s:
+            return s.lexical_search(terms, k, flt)
+
+    def document_frequency(self, term: str) -> int:
+        """Passages containing the term, as FTS5 tokenises and stems it."""
+        with self.snapshot() as s:
+            return s.document_frequency(term)
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, flt: PassageFilter | None = None
+    ) -> list[Hit]:
+        with self.snapshot() as s:
+            return s.dense_search(vector, k, flt)
 
     # --- writes: SQLite commits first, then the FAISS file of that generation -----------
     def upsert(
@@ -60,63 +175,30 @@ class FaissStore:
                     f"{article.doc_id}: {len(passages)} passages but {vectors.shape[0]} vectors"
                 )
             prepared.append((article, passages, vectors))
-        with self._lock:
-            outcomes, committed = self._docs.upsert_many(prepared)
-            if committed is not None:
-                self._faiss.apply(committed)
+        with self._write_lock:
+            published: list[Version] = []
+            outcomes, _ = self._docs.upsert_many(prepared, self._lock, self._follow(published))
+            self._write_file(published)
         return outcomes
 
     def delete(self, doc_id: str) -> bool:
-        with self._lock:
-            committed = self._docs.delete(doc_id)
-            if committed is None:
-                return False
-            self._faiss.apply(committed)
-            return True
+        with self._write_lock:
+            published: list[Version] = []
+            committed = self._docs.delete(doc_id, self._lock, self._follow(published))
+            self._write_file(published)
+            return committed is not None
 
-    # --- reads: SQLite ------------------------------------------------------------------
-    def content_hash(self, doc_id: str) -> str | None:
-        return self._docs.content_hash(doc_id)
+    def _follow(self, published: list[Version]):
+        def follow(committed: Committed) -> None:
+            published.append(self._faiss.apply(committed))
+        return follow
 
-    def get_article(self, doc_id: str) -> StoredArticle | None:
-        return self._docs.get_article(doc_id)
-
-    def get_articles(self, doc_ids: Sequence[str]) -> dict[str, StoredArticle]:
-        return self._docs.get_articles(doc_ids)
-
-    def list_articles(self, offset: int = 0, limit: int = 50) -> list[StoredArticle]:
-        return self._docs.list_articles(offset, limit)
-
-    def count_articles(self) -> int:
-        return self._docs.count_articles()
-
-    def count_passages(self) -> int:
-        return self._docs.count_passages()
-
-    def get_passages(self, ids: Sequence[int]) -> list[StoredPassage]:
-        return self._docs.get_passages(ids)
-
-    def lexical_search(
-        self, terms: Sequence[str], k: int, flt: PassageFilter | None = None
-    ) -> list[Hit]:
-        return self._docs.lexical_search(terms, k, flt)
-
-    def document_frequency(self, term: str) -> int:
-        """Passages containing the term, as FTS5 tokenises and stems it."""
-        return self._docs.document_frequency(term)
-
-    # --- dense search: FAISS, with the filter's passage ids from SQLite ---------------------
-    def dense_search(
-        self, vector: np.ndarray, k: int, flt: PassageFilter | None = None
-    ) -> list[Hit]:
-        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dim)
-        with self._lock:
-            if self._faiss.ntotal == 0:
-                return []
-            if flt is None or (flt.is_empty() and flt.include_undated):
-                return self._faiss.search(query, k)
-            return self._faiss.search(query, k, self._docs.allowed_ids(flt))
+    def _write_file(self, published: list[Version]) -> None:
+        """The new generation's file, after readers already have its index: a process killed
+        before this leaves SQLite ahead of the file, which the next open rebuilds."""
+        for version in published:
+            self._faiss.write(version.index, version.generation)
 
     def close(self) -> None:
-        with self._lock:
+        with self._write_lock:
             self._docs.close()

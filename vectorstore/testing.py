@@ -136,3 +136,21 @@ class StoreContract:
         outcomes = store.upsert_many([article("a", ["x"]), article("b", ["y"], seed=1), article("a", ["x"])])
         assert outcomes == [UpsertOutcome.ADDED, UpsertOutcome.ADDED, UpsertOutcome.UNCHANGED]
         assert store.get_articles(["a", "b", "zz"]).keys() == {"a", "b"}
+
+    def test_a_snapshot_keeps_its_generation_while_writes_go_on(self, store):
+        store.upsert(*article("a", ["alpha", "beta"]))
+        with store.snapshot() as view:
+            store.delete("a")
+            store.upsert(*article("b", ["gamma"], seed=1))
+            # The snapshot still sees "a" whole, by every kind of read, and nothing of "b".
+            assert view.count_articles() == 1 and view.count_passages() == 2
+            assert view.lexical_search(["gamma"], 5) == []
+            ids = [h.passage_id for h in view.dense_search(vec(0), 5)]
+            assert sorted(p.text for p in view.get_passages(ids)) == ["alpha", "beta"]
+            assert view.get_articles(["a", "b"]).keys() == {"a"}
+            assert view.document_frequency("alpha") == 1 and view.document_frequency("gamma") == 0
+            assert [a.doc_id for a in view.list_articles()] == ["a"] and view.content_hash("b") is None
+        assert store.count_articles() == 1 and store.get_article("a") is None
+        assert store.document_frequency("alpha") == 0 and store.document_frequency("gamma") == 1
+        hits = store.dense_search(vec(1000), 5)
+        assert [p.text for p in store.get_passages([h.passage_id for h in hits])] == ["gamma"]

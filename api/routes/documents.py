@@ -7,15 +7,17 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ArchiveDep, ReadAccess, SettingsDep, WriteAccess, WriteLockDep
-from api.schemas import DocumentIn, DocumentList, FileResult, IngestResult, summary
+from api.schemas import MAX_OFFSET, DocumentIn, DocumentList, DocumentPatch, FileResult, IngestResult, summary
 from qa.archive import Archive
 from qa.errors import ArticleError
+from qa.ingest.corrections import CorrectionError
 from qa.ingest.readers import SUPPORTED, Draft, from_bytes, from_record
 from qa.types import Article
 
@@ -43,15 +45,34 @@ class Upload:
 
 
 @router.get("", response_model=DocumentList, dependencies=[ReadAccess])
-def list_documents(archive: ArchiveDep, offset: int = Query(0, ge=0),
-                   limit: int = Query(50, ge=1, le=500)) -> DocumentList:
-    items, total = archive.list(offset, limit)
+def list_documents(archive: ArchiveDep, offset: int = Query(0, ge=0, le=MAX_OFFSET),
+                   limit: int = Query(50, ge=1, le=500),
+                   order: Literal["id", "newest"] = Query("id", description="'newest': by publication "
+                                                          "date, newest first, undated ones last.")) -> DocumentList:
+    items, total = archive.list(offset, limit) if order == "id" else archive.list_newest(offset, limit)
     return DocumentList(total=total, offset=offset, limit=limit, items=[summary(a) for a in items])
 
 
 @router.get("/{doc_id}", response_model=Article, dependencies=[ReadAccess])
 def get_document(doc_id: str, archive: ArchiveDep) -> Article:
     article = archive.get(doc_id)
+    if article is None:
+        raise HTTPException(404, f"no document with id {doc_id!r}")
+    return article
+
+
+@router.patch("/{doc_id}", response_model=Article, dependencies=[WriteAccess],
+              summary="Correct an article's title, source, url or published date",
+              responses={404: {"description": "No such document."},
+                         422: {"description": "A value that can't be used (a date not YYYY-MM-DD, YYYY-MM or YYYY)."}})
+def correct_document(doc_id: str, body: DocumentPatch, archive: ArchiveDep, lock: WriteLockDep) -> Article:
+    """Only the fields given change; null clears source, url or published (unknown). The stored
+    text never changes; a corrected value is recorded as stated (evidence: 'corrected by hand')."""
+    with lock:
+        try:
+            article = archive.correct(doc_id, body.model_dump(exclude_unset=True))
+        except CorrectionError as exc:
+            raise HTTPException(422, str(exc)) from None
     if article is None:
         raise HTTPException(404, f"no document with id {doc_id!r}")
     return article

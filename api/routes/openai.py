@@ -55,7 +55,11 @@ def models() -> dict:
     return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "byline"}]}
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post("/chat/completions", response_model=None, responses={200: {
+    "description": "A chat.completion object; with `stream: true`, chat.completion.chunk objects as "
+                   "server-sent events, ending with `data: [DONE]`.",
+    "content": {"application/json": {"schema": {"type": "object"}}, "text/event-stream": {
+        "schema": {"description": "Each event's data: a chat.completion.chunk object, then the text [DONE]."}}}}})
 def chat_completions(body: ChatRequest, archive: ArchiveDep):
     question, history = split(body.messages)
     cid = f"chatcmpl-{uuid.uuid4().hex}"

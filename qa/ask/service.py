@@ -14,16 +14,20 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from qa.ask.choices import ChoiceSupport, score_choices
 from qa.ask.extractive import ABSTENTION, Extracted, Sentence, candidate_sentences, reader, term_weights
+from qa.ask.extractive.typefit import PhraseVectors
 from qa.ask.extractive.when import with_calendar_day
-from qa.ask.question import QuestionInfo, analyse
+from qa.ask.question import QuestionInfo, ahead_since, analyse
 from qa.ask.retrieval import HybridRetriever, RetrievedPassage
 from qa.ask.rewrite import standalone
 from qa.generate import Generator
 from qa.ingest.embeddings import Embedder
 from qa.settings import Settings
 from qa.text.dates import DateRange
-from qa.types import AnswerText, Answer, AskEvent, Citation, CitationsFound, Done, Filters, StandaloneQuestion, Turn
+from qa.errors import BylineError
+from qa.types import (AnswerText, Answer, AskEvent, Citation, CitationsFound, Done, Filters, OtherPassage,
+                      StandaloneQuestion, Turn, as_of_problem)
 from vectorstore import PassageFilter, PassageStore
 
 
@@ -62,6 +66,7 @@ class Asker:
         self.store = store
         self.embedder = embedder
         self.generator = Generator(settings)
+        self.phrase_vectors = PhraseVectors(embedder.encode)  # candidate texts, for the kind asked (typefit.py)
         self.keep_candidates = False  # describe every candidate even without learned weights (training)
 
     def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
@@ -76,6 +81,9 @@ class Asker:
                trace: Trace | None = None) -> Iterator[AskEvent]:
         """The standalone question, then citations and pieces of the answer text in order, then
         Done with the whole Answer (every citation again, so nothing is lost if a piece is)."""
+        problem = as_of_problem(as_of, filters)
+        if problem:
+            raise BylineError(problem)
         started = time.perf_counter()
         reference = as_of or self.settings.reference_date()
         query = standalone(question, history or [], reference)
@@ -89,31 +97,57 @@ class Asker:
             # A question the passages don't support well enough abstains without asking a model:
             # asked anyway, it writes true sentences beside the point.
             yield from _spoken(extractive)
-            yield Done(extractive)
+            yield Done(with_other_passages(extractive, reading.passages))
             return
-        yield from self.generator.compose(reading, extractive, started, trace)
+        for event in self.generator.compose(reading, extractive, started, trace):
+            yield Done(with_other_passages(event.answer, reading.passages)) if isinstance(event, Done) else event
 
     def _read(self, query: str, reference: date, as_of: date | None, filters: Filters | None,
               top_k: int | None, timings: dict[str, float]) -> Reading:
         t0 = time.perf_counter()
         info = analyse(query, reference)
-        retriever = HybridRetriever(
-            store=self.store, embedder=self.embedder, k=top_k or self.settings.top_k,
-            candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
-            passage_filter=passage_filter(filters, as_of, info.time), time_range=info.time,
-        )
-        # The time is applied by the filter; left in the query, "2020" would match any passage
-        # that merely mentions the year.
-        search_text = query.replace(info.time.phrase, " ") if info.time and info.time.phrase else query
+        retriever, search_text = self._retriever(info, query, as_of, filters, top_k)
         passages = retriever.search(search_text)
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
         weights = term_weights(info, retriever.idf(t.text.lower() for t in info.terms))
         sentences = candidate_sentences(info, passages, weights)
-        result = reader.read(info, sentences, weights, reference, describe_all=self.keep_candidates)
+        result = reader.read(info, sentences, weights, reference, describe_all=self.keep_candidates,
+                             vectors=self.phrase_vectors)
         timings["answer"] = (time.perf_counter() - t1) * 1000
         return Reading(query, info, passages, sentences, result.found, result.confidence, result.abstain_below,
                        result.candidates)
+
+    def choose(self, question: str, choices: list[str], history: list[Turn] | None = None,
+               as_of: date | None = None, filters: Filters | None = None) -> list[ChoiceSupport]:
+        """Each option of a multiple-choice question with its support in the archive, in the
+        order given (see choices.py)."""
+        problem = as_of_problem(as_of, filters)
+        if problem:
+            raise BylineError(problem)
+        reference = as_of or self.settings.reference_date()
+        query = standalone(question, history or [], reference)
+        info = analyse(query, reference)
+        retriever, search_text = self._retriever(info, query, as_of, filters, None)
+        weights = term_weights(info, retriever.idf(t.text.lower() for t in info.terms))
+        return score_choices(info, retriever, search_text, weights, choices)
+
+    def _retriever(self, info: QuestionInfo, query: str, as_of: date | None, filters: Filters | None,
+                   top_k: int | None) -> tuple[HybridRetriever, str]:
+        """The retriever for a question, and the text to search: the time is applied by the
+        filter; left in the query, "2020" would match any passage that merely mentions the year."""
+        retriever = HybridRetriever(
+            store=self.store, embedder=self.embedder, k=top_k or self.settings.top_k,
+            candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
+            passage_filter=passage_filter(filters, as_of, info.time), time_range=info.time,
+            dated_first=as_of is not None,
+        )
+        if info.ahead is not None:
+            since = ahead_since(info.ahead, as_of or self.settings.reference_date())
+            flt = retriever.passage_filter
+            retriever.passage_filter = replace(flt, published_from=max(since, flt.published_from or since))
+        search_text = query.replace(info.time.phrase, " ") if info.time and info.time.phrase else query
+        return retriever, search_text
 
     def _extractive_answer(self, reading: Reading, timings: dict[str, float], started: float) -> Answer:
         timings["total"] = _ms(started)
@@ -136,12 +170,36 @@ def cite(n: int, passage: RetrievedPassage, start: int, end: int) -> Citation:
     return Citation(n=n, doc_id=art.id, title=art.title, source=art.source, url=art.url,
                     published=art.published.value if art.published else None,
                     published_inferred=bool(art.published and art.published.inferred),
-                    quote=art.text[start:end], start=start, end=end)
+                    quote=art.text[start:end], start=start, end=end, title_inferred=art.title_inferred,
+                    published_evidence=art.published.evidence if art.published else None)
+
+
+def with_other_passages(answer: Answer, passages: list[RetrievedPassage], limit: int = 4,
+                        chars: int = 300) -> Answer:
+    """The answer with the retrieved passages it doesn't cite (best first), so a reader can see
+    what else was read."""
+    others = []
+    for p in passages:
+        if any(c.doc_id == p.doc_id and p.start <= c.start < p.end for c in answer.citations):
+            continue
+        art = p.article
+        text = p.text if len(p.text) <= chars else p.text[:chars].rsplit(" ", 1)[0] + "…"
+        others.append(OtherPassage(doc_id=p.doc_id, title=art.title, source=art.source,
+                                   published=art.published.value if art.published else None,
+                                   published_inferred=bool(art.published and art.published.inferred),
+                                   start=p.start, end=p.end, text=text))
+        if len(others) == limit:
+            break
+    return answer.model_copy(update={"other_passages": others})
 
 
 def passage_filter(filters: Filters | None, as_of: date | None, time_range: DateRange | None) -> PassageFilter:
     f = filters or Filters()
+    # With a publication range asked for, only articles known to be published in it are read,
+    # unless the request includes undated ones; as_of alone (or the question's time) keeps them.
+    explicit_range = f.published_from is not None or f.published_to is not None
     flt = PassageFilter(published_from=f.published_from, published_to=f.published_to,
+                        include_undated=f.include_undated or not explicit_range,
                         sources=tuple(f.sources), doc_ids=tuple(f.doc_ids))
     if as_of is not None:
         # Articles known to be published after as_of are dropped; undated ones stay.

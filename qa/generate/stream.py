@@ -137,7 +137,8 @@ class Composition:
                 n=self._numbers[key], doc_id=art.id, title=art.title, source=art.source, url=art.url,
                 published=art.published.value if art.published else None,
                 published_inferred=bool(art.published and art.published.inferred),
-                quote=e.article_text[quote.start:quote.end], start=quote.start, end=quote.end))
+                quote=e.article_text[quote.start:quote.end], start=quote.start, end=quote.end,
+                title_inferred=art.title_inferred, published_evidence=art.published.evidence if art.published else None))
         return self._numbers[key]
 
     @property

@@ -24,6 +24,19 @@ _DATELINE_AGENCY = re.compile(r"(?:^|\n)\s*(?:[A-Z][A-Z.'-]+(?:[ ,]+[A-Z][A-Za-z
 # "BAGHDAD, Feb. 7, 2025 —": a city in capitals, a full date, a dash or bracket.
 _DATELINE_DATE = re.compile(r"(?:^|\n)\s*[A-Z][A-Z .'-]+,\s+([A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]{2,8} \d{4})\s*[-–—(]")
 _FUTURE_CUE = re.compile(r"\b(?:by|until|till|through|before|in time for|ahead of)\s*$", re.I)
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+          r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+# A line that states the date and nothing else: "date 2025-03-14", "Published: March 14, 2025",
+# "Friday, 14 March 2025 10:32 GMT", "Updated on Mar. 14, 2025 at 9:05 a.m.".
+_DATE_LINE = re.compile(
+    r"[ \t]*(?:(?:date|dated|published|posted|updated|last updated)(?:[ \t]+on)?[ \t]*[:\-–—]?[ \t]*)?"
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?[ \t]+)?"
+    rf"(?P<date>\d{{4}}-\d\d-\d\d|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})"
+    r"(?:[ \t,|·–-]+(?:at[ \t]+)?\d{1,2}[:.]\d\d(?::\d\d)?(?:[ \t]*[AaPp]\.?[Mm]\.?)?(?:[ \t]*\(?[A-Z]{2,5}\)?)?)?"
+    r"[ \t]*", re.I)
+# "By Jane Doe", "By Jane Doe and John Roe, Reuters": a byline, under a headline.
+_BYLINE = re.compile(r"By\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*(?:,|and|&)\s*[^\n]{0,80})?", re.U)
+_HEAD_LINES = 6  # a date line is looked for among the lines that head an article, no further
 _DATELINE_PREFIX = re.compile(r"\A\s*(?:date\s+\d{4}-\d\d-\d\d\s+)?(?:[A-Z][A-Z .'-]{2,30}(?:\s*\([^)]{1,40}\))?\s*[-–—:]\s*)?")
 
 
@@ -37,8 +50,14 @@ def headline(text: str, skip: list[tuple[int, int]]) -> tuple[str, int, int] | N
     words = line.split()
     if not (2 <= len(words) <= 25 and len(line) <= 200) or line[-1] in ".!?\"”’:;,":
         return None
-    if _DATE_HEADER.match(line) or sum(w[0].isupper() for w in words if w[0].isalpha()) < 2:
+    if _DATE_HEADER.match(line):
         return None
+    if sum(w[0].isupper() for w in words if w[0].isalpha()) < 2:
+        # A headline in sentence case ("Port strike ends after nine days") shows itself by
+        # what follows it: a byline or a date line.
+        following = re.compile(r"[ \t]*\n\s*([^\n]+)").match(text, m.end(1))
+        if not following or not (_BYLINE.fullmatch(following[1].strip()) or _DATE_LINE.fullmatch(following[1])):
+            return None
     return line, m.start(1), m.start(1) + len(m[1].rstrip())
 
 
@@ -58,13 +77,47 @@ def source_of(text: str, story_start: int) -> str | None:
     An agency in a photo caption or inside a quote is not the publisher, so only a credit
     line or a dateline at the start of the story counts.
     """
+    found = source_with_evidence(text, story_start)
+    return found[0] if found else None
+
+
+def source_with_evidence(text: str, story_start: int) -> tuple[str, str] | None:
+    """source_of's answer, with the text it was read from ("credit line: …", "dateline: …")."""
     for rx in _CREDIT:
         m = rx.search(text)
         if m:
-            return m[1].strip()
+            return m[1].strip(), f"credit line: {m[0].strip()}"
     m = _DATELINE_AGENCY.match(text, story_start) or _DATELINE_AGENCY.search(text[: story_start + 300], story_start)
     if m and m.start(1) - story_start < 120:
-        return m[1].strip()
+        return m[1].strip(), f"dateline: {m[0].strip()}"
+    return None
+
+
+def _is_story_line(line: str) -> bool:
+    """A line of running text (the story has started): long, or a sentence of many words."""
+    words = line.split()
+    return len(line) > 200 or len(words) > 25 or (len(words) > 12 and line.rstrip()[-1:] in ".!?\"”’")
+
+
+def date_line(text: str, skip: list[tuple[int, int]] = ()) -> tuple[PublishedDate, int, int] | None:
+    """The date stated on a line of its own among the lines that head the article (after a
+    headline, a byline or a standfirst, or first), with the line's offsets. The story's own
+    lines never count: a date there is news, not the publication date."""
+    pos = max((e for s, e in skip if s == 0), default=0)  # after a metadata header
+    seen = 0
+    for m in re.finditer(r"[^\n]+", text[pos:pos + 2000]):
+        line = m[0]
+        if not line.strip():
+            continue
+        found = _DATE_LINE.fullmatch(line)
+        if found:
+            parsed = parse_absolute(found["date"])
+            if parsed:
+                start = pos + m.start() + (len(line) - len(line.lstrip()))
+                return published_date(parsed[0], parsed[1], False, line.strip()), start, pos + m.end()
+        seen += 1
+        if seen >= _HEAD_LINES or _is_story_line(line):
+            return None
     return None
 
 
@@ -80,6 +133,9 @@ def stated_date(draft: Draft) -> PublishedDate | None:
     m = _DATE_HEADER.match(draft.text)
     if m:
         return published_date(date.fromisoformat(m[1]), "day", False, m[0].strip())
+    line = date_line(draft.text, draft.skip)
+    if line:
+        return line[0]
     m = _DATELINE_DATE.search(draft.text[:400])
     if m:
         parsed = parse_absolute(m[1])
@@ -94,7 +150,7 @@ def inferred_date(doc: Doc, skip: list[tuple[int, int]], today: date) -> Publish
     A date after a cue such as 'by' or 'until' is a target, not news, and is ignored;
     so is one after today.
     """
-    best: tuple[date, str] | None = None
+    best: tuple[date, str, str] | None = None
     text = doc.text  # rebuilt from the tokens on every access: once per doc
     for ent in doc.ents:
         if ent.label_ != "DATE" or any(s <= ent.start_char < e for s, e in skip):
@@ -106,7 +162,19 @@ def inferred_date(doc: Doc, skip: list[tuple[int, int]], today: date) -> Publish
         if _FUTURE_CUE.search(before):
             continue
         if best is None or parsed[0] > best[0]:
-            best = (parsed[0], ent.text)
+            best = (parsed[0], ent.text, _sentence_of(ent.sent.text, ent.text))
     if best is None:
         return None
-    return published_date(best[0], "year", True, f"latest date mentioned: {best[1]!r}")
+    return published_date(best[0], "year", True, f"latest date mentioned: {best[1]!r}, in “{best[2]}”")
+
+
+def _sentence_of(sentence: str, phrase: str, limit: int = 220) -> str:
+    """The sentence a date was read from, cut around the date to about `limit` characters, so
+    the evidence says where it was read."""
+    sentence = " ".join(sentence.split())
+    if len(sentence) <= limit:
+        return sentence
+    at = max(0, sentence.find(phrase))
+    lo = max(0, min(at - limit // 3, len(sentence) - limit))
+    cut = sentence[lo:lo + limit]
+    return ("…" if lo else "") + cut + ("…" if lo + limit < len(sentence) else "")

@@ -21,14 +21,14 @@ from qa.text import nlp
 from qa.ingest.readers import ArticleError, Draft, files_under, read_path
 from qa.ingest.boilerplate import boilerplate_spans
 from qa.ingest.embeddings import Embedder
-from qa.ingest.metadata import headline, inferred_date, made_title, source_of, stated_date
+from qa.ingest.metadata import date_line, headline, inferred_date, made_title, source_with_evidence, stated_date
 from qa.types import Article, Passage, PublishedDate
 from qa.ingest.passages import make_passages
 from qa.records import stored_article, stored_passage
 from vectorstore import PassageStore, UpsertOutcome
 
 # Bump when passage-making or metadata rules change, so re-ingest rebuilds old articles.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: a date line under a headline or byline is stated
 
 
 @dataclass
@@ -72,11 +72,15 @@ def prepare(draft: Draft, doc, today: date, passage_chars: int, overlap: int) ->
     text = draft.text
     skip = list(draft.skip)
     title, title_inferred = draft.title, False
+    title_evidence = "metadata" if title else None
+    line = date_line(text, skip)
+    if line:  # a date line heading the article is no story: kept out of passages, and of the headline
+        skip.append((0 if not text[:line[1]].strip() else line[1], line[2]))
     head = headline(text, skip)
     if head:
         skip.append((head[1], head[2]))
         if title is None:
-            title = head[0]
+            title, title_evidence = head[0], "headline line"
     skip += boilerplate_spans(text, extra_lines=(title,) if title else ())
     skip.sort()
     story_start = max((e for s, e in skip if s <= 0 or text[:s].strip() == ""), default=0)
@@ -87,11 +91,17 @@ def prepare(draft: Draft, doc, today: date, passage_chars: int, overlap: int) ->
     if title is None:
         first = passages[0].sentences[0]
         title, title_inferred = made_title(text[first.start: first.end]), True
+        title_evidence = "made from the first sentence"
+    source, source_evidence = draft.source, "metadata" if draft.source else None
+    if source is None:
+        source, source_evidence = source_with_evidence(text, story_start) or (None, None)
     article = Article(
         id=draft.id,
         title=title,
         title_inferred=title_inferred,
-        source=draft.source or source_of(text, story_start),
+        title_evidence=title_evidence,
+        source=source,
+        source_evidence=source_evidence,
         url=draft.url,
         published=published,
         text=text,
@@ -141,7 +151,10 @@ class Ingestor:
         pending: list[tuple[Draft, str]] = []
         for draft in drafts:
             digest = content_hash(draft, self.passage_chars, self.overlap)
-            if self.store.content_hash(draft.id) == digest:
+            stored = self.store.content_hash(draft.id)
+            # "digest+…": this file's article with metadata corrected by hand; the file unchanged,
+            # the correction stays.
+            if stored == digest or (stored or "").startswith(digest + "+"):
                 report.unchanged.append(draft.id)
                 bar.update(1)
                 continue

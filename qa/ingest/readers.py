@@ -18,6 +18,7 @@ from qa.errors import ArticleError  # noqa: F401 (raised here; importable from h
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl")
 DOC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}")
+MAX_CHARS = 1_000_000  # spaCy's limit for one text: a longer article is refused, not a crash
 
 
 @dataclass
@@ -29,6 +30,11 @@ class Draft:
     url: str | None = None
     published: str | None = None
     skip: list[tuple[int, int]] = field(default_factory=list)  # header spans, not story
+
+    def __post_init__(self) -> None:
+        if len(self.text) > MAX_CHARS:
+            raise ArticleError(f"{self.id}: the text is {len(self.text):,} characters; an article may "
+                               f"have at most {MAX_CHARS:,}")
 
 
 def check_id(doc_id: str) -> str:

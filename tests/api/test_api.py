@@ -22,10 +22,11 @@ def test_ask_returns_the_documented_shape(client):
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"answer", "abstained", "confidence", "standalone_question", "citations", "timings_ms",
-                         "generator", "dropped"}
+                         "generator", "dropped", "other_passages", "date_unknown"}
     assert "al-Hakim" in body["answer"] and body["generator"] == "extractive" and body["dropped"] == 0
     c = body["citations"][0]
-    assert set(c) == {"n", "doc_id", "title", "source", "url", "published", "published_inferred", "quote", "start", "end"}
+    assert set(c) == {"n", "doc_id", "title", "source", "url", "published", "published_inferred", "quote", "start", "end",
+                      "title_inferred", "published_evidence"}
     assert c["doc_id"] == "001_5636c687975dd817" and c["published"] == "2025-02-07"
 
 

@@ -109,3 +109,78 @@ def test_jsonl_records_and_their_errors():
 def test_bad_files_give_one_clear_error(name, data, message):
     with pytest.raises(ArticleError, match=message):
         list(from_bytes(name, data))
+
+
+# --- a date line where articles put it: under a headline or a byline --------------------------
+
+def prepared(text, name="story.txt"):
+    (draft,) = from_bytes(name, text.encode())
+    return prepare(draft, nlp.ingest()(draft.text), TODAY, 800, 1)
+
+
+@pytest.mark.parametrize("head, evidence", [
+    ("Port strike ends after nine days\ndate 2025-03-14\n", "date 2025-03-14"),
+    ("Port strike ends after nine days\nBy Jane Doe\ndate 2025-03-14\n", "date 2025-03-14"),
+    ("Port Strike Ends\nBy Jane Doe and John Roe, Baltic Wire\nPublished: March 14, 2025 at 9:05 a.m. EST\n",
+     "Published: March 14, 2025 at 9:05 a.m. EST"),
+    ("Port Strike Ends\nFriday, 14 March 2025 10:32 GMT\n", "Friday, 14 March 2025 10:32 GMT"),
+    ("14 March 2025\nPort Strike Ends\n", "14 March 2025"),
+])
+def test_a_date_line_under_a_headline_or_byline_is_stated(head, evidence):
+    p = prepared(head + "\nThe dock workers' strike at the port ended on Friday, the union said. "
+                        "The last strike, in 2019, lasted three days.\n")
+    a = p.article
+    assert (a.published.value, a.published.inferred, a.published.evidence) == ("2025-03-14", False, evidence)
+    assert a.title.lower() == "port strike ends" or a.title == "Port strike ends after nine days"
+    assert not a.title_inferred and a.title_evidence == "headline line"
+    assert all(evidence not in x.text for x in p.passages)  # the date line is no story
+
+
+def test_a_date_in_the_story_is_not_a_date_line():
+    text = ("Port strike ends after nine days\n\nThe dock workers' strike at the port of Gdansk ended on Friday "
+            "after nine days of talks with the owners, the union said on its website.\n2019-05-02\n")
+    a = prepared(text).article
+    assert a.published.inferred  # read off the story, not stated
+    # and a sentence-case line with neither byline nor date line under it is no headline
+    assert prepared("Port strike ends after nine days\n\nThe strike ended on Friday, the union said.\n").article.title_inferred
+
+
+def test_source_and_title_say_how_they_were_found():
+    tasnim = seed("003_9635e7a99c58f50c").article
+    assert tasnim.source_evidence.startswith("dateline: TEHRAN (Tasnim)") and tasnim.title_evidence == "headline line"
+    mehr = seed("000_a2e96b1a236249f5").article
+    assert mehr.source_evidence.startswith("credit line: All Content by Mehr News Agency")
+    assert mehr.title_evidence == "made from the first sentence"
+    stated = prepared("title: Dam opens\nsource: Example Wire\n\nThe dam opened on Tuesday.\n").article
+    assert (stated.title_evidence, stated.source_evidence) == ("metadata", "metadata")
+    assert seed("004_cf2dca9934893808").article.source_evidence is None
+
+
+# --- corrections by hand ------------------------------------------------------------------------
+
+def test_a_correction_is_stated_and_says_what_was_detected():
+    from qa.ingest.corrections import apply
+
+    a = seed("002_fcf7af4745e890eb").article
+    fixed = apply(a, {"published": "2020-07-21", "title": "  Al-Kadhimi  to visit Iran ", "url": None}, TODAY)
+    assert (fixed.published.value, fixed.published.inferred) == ("2020-07-21", False)
+    assert fixed.published.evidence == "corrected by hand (detected: 2020 (inferred))"
+    assert (fixed.title, fixed.title_inferred, fixed.title_evidence) == ("Al-Kadhimi to visit Iran", False, "corrected by hand")
+    assert fixed.text == a.text and fixed.source == a.source
+    assert apply(a, {"published": "2020-07"}, TODAY).published.precision == "month"
+    assert apply(a, {"published": None}, TODAY).published is None
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"published": "2025-02-30"}, "published: expected a date"),
+    ({"published": "March 14, 2025"}, "published: expected a date"),
+    ({"published": "2027-01-01"}, "after today"),
+    ({"title": ""}, "title: can't be empty"),
+    ({"url": "ftp://x"}, "url: expected an http"),
+    ({"text": "x"}, "can't correct text"),
+])
+def test_a_bad_correction_says_why(changes, message):
+    from qa.ingest.corrections import CorrectionError, apply
+
+    with pytest.raises(CorrectionError, match=message):
+        apply(seed("002_fcf7af4745e890eb").article, changes, TODAY)
