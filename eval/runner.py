@@ -20,6 +20,8 @@ from tqdm import tqdm
 from eval.metrics import answer_in_passages, contained, exact, f1, pick_choice, strip_markers, summarise
 from qa.text import nlp
 from qa.archive import Archive
+from qa.ask.choices import pick
+from qa.ask.question import ahead_since
 from qa.ask.extractive.reader import default_abstain_below
 from qa.ask.service import Trace
 from qa.ingest.readers import ArticleError, files_under, from_record, read_path
@@ -244,7 +246,13 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
         # The question's own time, whatever the pipeline made of it (the baseline ignores it).
         asked = question_time(answer.standalone_question, item.as_of or settings.reference_date())
         time_range = (asked.start, asked.end) if asked else None
-        if time_range and cited:
+        as_of = item.as_of or settings.reference_date()
+        if asked and cited and asked.start > as_of:
+            # A time ahead of the asking day: a report of it is too old when it was published
+            # longer before that day than the time lies after it.
+            known = published(cited[0])
+            wrong_year = bool(known and known[1] < ahead_since(asked, as_of))
+        elif time_range and cited:
             known = published(cited[0])
             if known and not (known[0] <= time_range[1] and known[1] >= time_range[0]):
                 # A later article may answer only from a sentence stating the time: check it
@@ -253,9 +261,15 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
                 dates = [e.text for e in nlp.full()(quote).ents if e.label_ == "DATE"]
                 wrong_year = not (any(str(y) in quote for y in range(time_range[0].year, time_range[1].year + 1))
                                   or states_time(dates, asked, known[0] if known[0] == known[1] else None))
-        choice = pick_choice(item.choices, trace.support, pred) if item.choices else None
-        timely = [d for d in item.sources
-                  if _timely(published(d), asked.start if asked else None, item.as_of)]
+        choice = None
+        if item.choices and hasattr(system, "choose"):
+            # Each option searched for with the question, scored by its best supporting sentence.
+            top = pick(item.question, system.choose(item.question, item.choices, item.history, item.as_of))
+            choice = top.choice if top else None
+        elif item.choices:
+            choice = pick_choice(item.choices, trace.support, pred)
+        since = None if not asked else (ahead_since(asked, as_of) if asked.start > as_of else asked.start)
+        timely = [d for d in item.sources if _timely(published(d), since, item.as_of)]
         outcomes.append(Outcome(
             id=item.id, type=item.type, question=item.question, standalone=answer.standalone_question,
             gold=item.answers, answer=pred, candidate=trace.candidate, abstained=answer.abstained,

@@ -75,6 +75,8 @@ def _replace_time(previous: str, new_time: str, reference: date) -> str:
 def _replace_part(previous: str, part: str) -> str:
     """Put a new noun phrase where the previous question had one of its kind."""
     new = nlp.full()(part)
+    if not len(new):  # "What about ?": nothing to put in
+        return previous
     prev = nlp.full()(previous)
     new_labels = {e.label_ for e in new.ents}
     for ent in prev.ents:
