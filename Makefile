@@ -36,9 +36,10 @@ test-reliability: $(BIN)/.installed  ## the long reliability run: 50 kills, 10,0
 eval: $(BIN)/.installed  ## the seed question set
 	$(BIN)/byline eval
 
+# Weeks 10-13 (asked from 2024-03-08) are the validation weeks: the reader is never trained on them.
 eval-realtimeqa: $(BIN)/.installed  ## the external RealTimeQA dev set (tens of minutes the first time)
 	$(BIN)/byline eval --corpus ../shared/eval/realtimeqa-2024q1/corpus.jsonl \
-		--questions ../shared/eval/realtimeqa-2024q1/questions.jsonl
+		--questions ../shared/eval/realtimeqa-2024q1/questions.jsonl --held-out-from 2024-03-02
 
 model: $(BIN)/.installed  ## a local LLM for BYLINE_GENERATOR=llm-local (MODEL=qwen2.5-coder-1.5b or qwen2.5-0.5b)
 	$(BIN)/pip install -q -c constraints.txt -e '.[llm]'

@@ -43,6 +43,9 @@ def run_eval(
         "Repeat it to compare several side by side. Default: BYLINE_GENERATOR.")] = None,
     sample: Annotated[Optional[int], typer.Option(min=1, help="A fixed random sample of N questions "
                                                   "(the same on every run).")] = None,
+    held_out_from: Annotated[Optional[datetime], typer.Option(
+        formats=["%Y-%m-%d"], help="Also score the questions asked before this day (YYYY-MM-DD; what a "
+        "learned part may be tuned on) and from it on (held out), apart.")] = None,
 ):
     """Score answers, citations, retrieval and abstentions; write report.json, report.md and plots."""
     from eval import report as reporting
@@ -80,7 +83,8 @@ def run_eval(
                 from eval.baseline import BaselinePipeline as factory
             result = evaluation.evaluate(configs[name], corpus, questions, limit=limit, progress=tty,
                                          pipeline="baseline" if name == "baseline" else "byline",
-                                         baseline_factory=factory, sample=sample, log=log)
+                                         baseline_factory=factory, sample=sample, log=log,
+                                         held_out_from=held_out_from.date() if held_out_from else None)
         except (ValueError, evaluation.ArticleError, GeneratorUnavailable) as exc:
             fail(str(exc))
         results[name] = result
@@ -99,6 +103,12 @@ def run_eval(
             f"abstention acc. {o['abstention_accuracy_unanswerable']}  wrong-year {o['wrong_year_answers']}{mc}  "
             f"p50 {result['latency_ms']['total']['p50']} ms{gen}"
         )
+        held = (result.get("by_period") or {}).get("held_out")
+        if held:
+            a, c = held["all"], held["answer_in_corpus"] or {}
+            typer.echo(f"{name}, held out (asked from {held_out_from:%Y-%m-%d}): {a['n']} questions, EM "
+                       f"{a['exact_match']}  F1 {a['f1']}; answer in corpus: {c.get('n')}, EM {c.get('exact_match')}  "
+                       f"F1 {c.get('f1')}  multiple-choice {c.get('multiple_choice_accuracy')}")
         typer.echo(f"report: {m} (and {j.name})")
     if len(names) > 1:
         cmp_path = out / "compare.md"

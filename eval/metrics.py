@@ -179,7 +179,20 @@ def threshold_table(outcomes: list[Outcome]) -> list[dict]:
     return rows
 
 
-def summarise(outcomes: list[Outcome], threshold: float) -> dict:
+def by_period(outcomes: list[Outcome], held_out_from) -> dict:
+    """The scores of the questions asked before a day (those a learned part may be tuned on)
+    and from that day on (held out), each on all questions and on those whose answer is in the
+    corpus: the held-out figures are the ones that say how the reader generalises."""
+    out = {}
+    for name, part in (("tuned_on", [o for o in outcomes if o.as_of and o.as_of < held_out_from]),
+                       ("held_out", [o for o in outcomes if o.as_of and o.as_of >= held_out_from])):
+        if part:
+            in_corpus = [o for o in part if o.sources or not o.gold]
+            out[name] = {"all": scores(part), "answer_in_corpus": scores(in_corpus) if in_corpus else None}
+    return out
+
+
+def summarise(outcomes: list[Outcome], threshold: float, held_out_from=None) -> dict:
     by_type: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         by_type[o.type].append(o)
@@ -207,4 +220,6 @@ def summarise(outcomes: list[Outcome], threshold: float) -> dict:
             "sweep": threshold_table(outcomes),
         },
         "latency_ms": latency,
+        "by_period": ({"held_out_from": held_out_from.isoformat(), **by_period(outcomes, held_out_from)}
+                      if held_out_from else None),
     }

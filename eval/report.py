@@ -22,6 +22,8 @@ def markdown(result: dict) -> str:
     else:
         lines += ["| metric | value |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in o.items()]
+    if result.get("by_period"):
+        lines += ["", _by_period(result["by_period"])]
     if result.get("recall_curve"):
         lines += ["", "Recall@k over retrieved articles: " + ", ".join(
             f"@{k}: {v}" for k, v in enumerate(result["recall_curve"], 1) if v is not None) + "."]
@@ -58,6 +60,20 @@ def markdown(result: dict) -> str:
             lines.append(f"| {x['id']} | {x['question'][:70]} | {gold[:60]} | {ans} | {','.join(x['cited'])} | "
                          f"{_yes_no(x.get('answer_retrieved'))} |")
     return "\n".join(lines) + "\n"
+
+
+PERIOD_METRICS = ["n", "exact_match", "f1", "answer_retrieved", "multiple_choice_accuracy", "wrong_year_answers"]
+
+
+def _by_period(split: dict) -> str:
+    """The questions tuned on beside the held-out ones, on all and on those answered in the corpus."""
+    day = split["held_out_from"]
+    cols = [(f"{name} {part}", split[name][key]) for name in ("tuned_on", "held_out") if split.get(name)
+            for part, key in (("all", "all"), ("in corpus", "answer_in_corpus")) if split[name].get(key)]
+    lines = [f"Asked before {day} (tuned on) and from {day} on (held out):", "",
+             "| metric | " + " | ".join(c for c, _ in cols) + " |", "|---|" + "---|" * len(cols)]
+    lines += [f"| {m} | " + " | ".join(str(s.get(m)) for _, s in cols) + " |" for m in PERIOD_METRICS]
+    return "\n".join(lines)
 
 
 COMPARED = ["exact_match", "f1", "answer_contained", "citation_accuracy", "retrieval_recall_at_k",

@@ -82,6 +82,7 @@ class Outcome:
     # Whether a gold answer occurs in the passages handed to the answer stage (None when the
     # question has no answer): tells a retrieval miss from a reader miss.
     answer_retrieved: bool | None = None
+    as_of: date | None = None  # the day the question was asked, where the set says
 
 
 class ProgressLog:
@@ -194,11 +195,13 @@ def sample_items(items: list[Item], n: int, seed: int = 2024) -> list[Item]:
 
 def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | None = None,
              progress: bool = True, pipeline: str = "byline", baseline_factory=None,
-             sample: int | None = None, log: Callable[[str], None] | None = None) -> dict:
+             sample: int | None = None, log: Callable[[str], None] | None = None,
+             held_out_from: date | None = None) -> dict:
     """Score a question set on a corpus. `pipeline` is 'byline', or 'baseline' with
     `baseline_factory(drafts, embedder, today, abstain_below)` building the comparison pipeline.
     `sample` scores a fixed sample of that many questions instead of all (or the first `limit`).
-    `log`, where given, receives plain progress lines (for output that is not a terminal)."""
+    `log`, where given, receives plain progress lines (for output that is not a terminal).
+    `held_out_from` adds the scores of the questions asked before that day and from it on."""
     data = Path(settings.data_dir)
     embedder = Embedder(settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
                         settings.embedding_batch_size)
@@ -284,10 +287,10 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             generated_sentences=len(trace.generated.get("kept", [])) + len(trace.generated.get("dropped", [])),
             dropped=len(trace.generated.get("dropped", [])),
             timely_sources=timely,
-            answer_retrieved=answer_in_passages(item.answers, trace.passages),
+            answer_retrieved=answer_in_passages(item.answers, trace.passages), as_of=item.as_of,
         ))
     threshold = settings.abstain_below if settings.abstain_below is not None else default_abstain_below()
-    result = summarise(outcomes, threshold)
+    result = summarise(outcomes, threshold, held_out_from)
     result["pipeline"] = pipeline
     result["corpus"] = {"path": str(corpus), "articles": len(drafts), "ingest": report,
                         "ingest_seconds": round(ingest_s, 1), "passages": passages}

@@ -1,0 +1,36 @@
+"""The eval's split by the day asked: questions a learned part may be tuned on, and held-out ones."""
+from datetime import date
+
+from eval.metrics import summarise
+from eval.report import markdown
+from eval.runner import Outcome
+
+
+def outcome(n: int, as_of: date, right: bool, in_corpus: bool) -> Outcome:
+    answer = "Ford" if right else "Toyota"
+    return Outcome(id=str(n), type="news-quiz", question="Which automaker?", standalone="Which automaker?",
+                   gold=["Ford"], answer=answer, candidate=answer, abstained=False, confidence=0.9, cited=["a"],
+                   retrieved=["a"], sources=["a"] if in_corpus else [], em=float(right), f1=float(right),
+                   contained=float(right), candidate_em=float(right), wrong_year=False, timings_ms={"total": 1.0},
+                   as_of=as_of)
+
+
+def test_held_out_questions_are_scored_apart_from_those_tuned_on():
+    early, late = date(2024, 3, 1), date(2024, 3, 8)
+    outs = [outcome(1, early, True, True), outcome(2, early, True, False),
+            outcome(3, late, True, True), outcome(4, late, False, True), outcome(5, late, False, False)]
+    split = summarise(outs, 0.5, held_out_from=date(2024, 3, 2))["by_period"]
+    assert split["tuned_on"]["all"]["n"] == 2 and split["tuned_on"]["all"]["exact_match"] == 1.0
+    assert split["held_out"]["all"]["n"] == 3 and split["held_out"]["all"]["exact_match"] == 0.333
+    assert split["held_out"]["answer_in_corpus"]["exact_match"] == 0.5
+    assert summarise(outs, 0.5)["by_period"] is None  # only where asked for
+
+
+def test_the_report_shows_the_held_out_columns():
+    outs = [outcome(1, date(2024, 1, 5), True, True), outcome(2, date(2024, 3, 8), False, True)]
+    result = summarise(outs, 0.5, held_out_from=date(2024, 3, 2))
+    result.update(questions_file="q.jsonl", corpus={"path": "c", "articles": 1, "passages": 1}, settings={},
+                  outcomes=[])
+    text = markdown(result)
+    assert "| metric | tuned_on all | tuned_on in corpus | held_out all | held_out in corpus |" in text
+    assert "| exact_match | 1.0 | 1.0 | 0.0 | 0.0 |" in text
