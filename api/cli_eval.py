@@ -127,7 +127,6 @@ def run_eval(
 def reader_train(
     shared: Annotated[Path, typer.Option(help="The RealTimeQA 2024 Q1 folder (weeks 1-9 are read).")] =
         Path("../shared/eval/realtimeqa-2024q1"),
-    c: Annotated[float, typer.Option("--c", help="Inverse L2 strength of the logistic regression.")] = 1.0,
 ):
     """Rebuild qa/ask/extractive/reader.json from RealTimeQA weeks 1-9 and the seed questions."""
     from eval.train_reader import train
@@ -136,8 +135,9 @@ def reader_train(
     if not (shared / "questions.jsonl").is_file() or not (shared / "corpus.jsonl").is_file():
         fail(f"{shared}: no questions.jsonl and corpus.jsonl here (the RealTimeQA folder in ../shared)")
     try:
-        import sklearn  # noqa: F401 (only to say it is missing)
+        import lightgbm  # noqa: F401 (only to say they are missing)
+        import sklearn  # noqa: F401
     except ImportError:
-        fail("training needs scikit-learn: pip install -e '.[dev]'")
-    result = train(get_settings(), shared, c=c)
+        fail("training needs LightGBM and scikit-learn: pip install -e '.[dev]'")
+    result = train(get_settings(), shared)
     typer.echo(json.dumps(result["trained_on"]))

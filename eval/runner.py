@@ -22,7 +22,7 @@ from qa.text import nlp
 from qa.archive import Archive
 from qa.ask.choices import pick
 from qa.ask.question import ahead_since
-from qa.ask.extractive.reader import default_abstain_below
+from qa.ask.extractive.ranker import default_abstain_below
 from qa.ask.service import Trace
 from qa.ingest.readers import ArticleError, files_under, from_record, read_path
 from qa.ingest.embeddings import Embedder, EmbeddingCache

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     store: str = Field("faiss", description="The passage store backend (vectorstore.STORE_KINDS).")
     passage_chars: int = Field(800, ge=200, le=4000, description="Target passage length.")
     passage_overlap_sentences: int = Field(1, ge=0, le=3)
-    top_k: int = Field(5, ge=1, le=20, description="Passages handed to the answer stage.")
+    top_k: int = Field(10, ge=1, le=20, description="Passages handed to the answer stage.")
     candidates: int = Field(40, ge=5, le=500, description="Hits per retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     abstain_below: float | None = Field(

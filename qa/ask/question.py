@@ -172,7 +172,7 @@ def analyse(question: str, reference: date) -> QuestionInfo:
         w = word.lower()
         s = stem(word)
         if w in STOP_WORDS or w in QUESTION_WORDS \
-                or s in time_stems or len(w) < 2 or s in seen:
+                or s in time_stems or (len(w) < 2 and not w.isdigit()) or s in seen:
             continue
         seen.add(s)
         info.terms.append(Term(word, s, s in proper_stems or word[:1].isdigit(), word_forms(word)))

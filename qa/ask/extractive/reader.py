@@ -1,27 +1,25 @@
 """The learned reader: candidate answers from the best sentences of several articles, each
-described by features and ranked by weights learned from data (`byline reader train`).
+described by features and ranked by a model learned from data (`byline reader train`).
 
 Candidates are the stored named entities of those sentences (figures keep their currency),
 quoted phrases, runs of capitalised words, common-noun phrases where the question asks for a
 thing of an open kind (chunks.py), and the span the type rules cut (extract()). Where the
-question names the kind it wants ("which sport"), each candidate's semantic fit to that kind
-is a feature (typefit.py). The
-weights are a logistic regression's, kept as JSON beside this file (reader.json) and applied
-as a dot product: nothing is unpickled, and no learning library is needed at run time.
+question names the kind it wants ("which sport", "which comedian"), each candidate's semantic
+fit to that kind, and its entity class's, are features (typefit.py). The ranking model and the
+calibration of its score into a confidence are in ranker.py.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 
 from qa.ask.extractive import extract
 from qa.ask.extractive.chunks import noun_phrases
+from qa.ask.extractive.ranker import RULES_ABSTAIN_BELOW, Ranker, load_ranker
 from qa.ask.extractive.typefit import PhraseVectors, asked_kind, similarities
 from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question, proximity
 from qa.ask.extractive.entities import is_modifier
@@ -30,8 +28,7 @@ from qa.ask.question import QuestionInfo
 from qa.text.dates import names_a_time
 from qa.text.tokens import STOP_WORDS, stems_match, tokens
 
-WEIGHTS_FILE = Path(__file__).with_name("reader.json")
-TOP_SENTENCES = 15  # candidate sentences read per question
+TOP_SENTENCES = 25  # candidate sentences read per question
 KIND_TEXTS = 16  # distinct candidate texts, best first, whose fit to the kind asked for is measured
 WH_CLASSES = ("who", "when", "where", "how many", "how much", "which", "what", "other")
 LABEL_CLASSES = {"PERSON": "person", "ORG": "org", "NORP": "norp", "GPE": "place", "LOC": "place",
@@ -113,14 +110,21 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
     """Fill each candidate's features: type fit, support, nearness, redundancy, penalties."""
     wh = wh_class(info)
     mentions: dict[str, set[str]] = {}  # folded text → the articles whose top sentences hold it
+    support: dict[str, float] = {}  # folded text → the summed support of the top sentences holding it
     hits: dict[int, list[tuple[str, int, int]]] = {}
     sentences = {id(c.sentence): c.sentence for c in found}
-    folded_sentences = [(fold(s.text), s.passage.doc_id) for s in sentences.values()]
+    folded_sentences = [(fold(s.text), s.passage.doc_id, s.score) for s in sentences.values()]
+    top_support = max((s.score for s in sentences.values()), default=0.0) or 1.0
+    top_passage = max((s.passage.score for s in sentences.values()), default=0.0) or 1.0
+    total_weight = sum(weights.values()) or 1.0
     q_stems = [t.stem for t in info.terms]
+    forms = _forms(found)
     for c in found:
         key = fold(c.text)
         if key not in mentions:
-            mentions[key] = {doc for text, doc in folded_sentences if key and f" {key} " in f" {text} "}
+            holding = [(doc, score) for text, doc, score in folded_sentences if key and f" {key} " in f" {text} "]
+            mentions[key] = {doc for doc, _ in holding}
+            support[key] = sum(score for _, score in holding)
         words = [w for w, _, _ in tokens(c.text)]
         label = LABEL_CLASSES.get(c.label, "other")
         f = c.features
@@ -135,7 +139,12 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         if id(c.sentence) not in hits:  # a sentence's question words, matched once for all its candidates
             hits[id(c.sentence)] = coverage(tokens(c.sentence.text, c.sentence.span.start), weights)[1]
         f["proximity"] = proximity(c.sentence, c.start, c.end, weights, hits[id(c.sentence)])
+        f["window_coverage"] = _window_coverage(c, hits[id(c.sentence)], weights, total_weight)
         f["articles_holding"] = math.log1p(len(mentions[key]))
+        f["support_holding"] = math.log1p(support[key])
+        f["sentence_support_share"] = c.sentence.score / top_support
+        f["same_text_candidates"], f["has_longer_form"], f["shorter_forms"] = forms[key]
+        f["passage_score_share"] = c.sentence.passage.score / top_passage
         f["repeats_question"] = float(mentions_question(c.text, info))
         f["question_word_share"] = (sum(any(stems_match(w, q) for q in q_stems) for w in words) / len(words)
                                     if words else 1.0)
@@ -160,6 +169,31 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         f["list_question_several"] = float(info.is_list and several)
 
 
+def _forms(found: list[Candidate]) -> dict[str, tuple[float, float, float]]:
+    """Per folded text: how many other candidates write it too, whether a longer candidate holds
+    it as whole words ("Biden" in "Joe Biden": the short form of a name written whole nearby),
+    and how many shorter ones it holds."""
+    counts = Counter(fold(c.text) for c in found)
+    keys = [k for k in counts if k]
+    out = {"": (0.0, 0.0, 0.0)}
+    for k in keys:
+        longer = any(o != k and len(o.split()) <= 6 and f" {k} " in f" {o} " for o in keys)
+        shorter = sum(1 for o in keys if o != k and f" {o} " in f" {k} ")
+        out[k] = (math.log(counts[k]), float(longer), math.log1p(shorter))
+    return out
+
+
+WINDOW_CHARS = 80  # "near the candidate": about a dozen words either side
+
+
+def _window_coverage(c: Candidate, hits: list[tuple[str, int, int]], weights: Weights, total: float) -> float:
+    """The share of the question's weight written near the candidate, outside it: the words
+    around an answer in a news sentence are those of the question it answers."""
+    near = {q for q, s, e in hits if not (s >= c.start and e <= c.end)
+            and c.start - WINDOW_CHARS <= s and e <= c.end + WINDOW_CHARS}
+    return sum(weights[q] for q in near) / total
+
+
 def _next_to_focus(c: Candidate, info: QuestionInfo) -> bool:
     """The question's focus noun written right beside the candidate ("storm Henk", "Henk, the storm")."""
     if not info.focus:
@@ -169,29 +203,6 @@ def _next_to_focus(c: Candidate, info: QuestionInfo) -> bool:
         tokens(text[c.end: min(c.sentence.span.end, c.end + 30)])[:2]
     return any(stems_match(w, info.focus) for w, _, _ in around) or any(
         stems_match(w, info.focus) for w, _, _ in tokens(c.text))
-
-
-RULES_ABSTAIN_BELOW = 0.45  # support under which the type rules alone abstain (chosen on the seeds)
-
-
-@dataclass(frozen=True)
-class Model:
-    weights: dict[str, float]
-    abstain_below: float  # probability under which the reader abstains, chosen on the training data
-
-
-@lru_cache(maxsize=4)
-def load_model(path: Path = WEIGHTS_FILE) -> Model | None:
-    """The learned weights, or None where none were trained (the type rules answer alone)."""
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text())
-    return Model(data["weights"], float(data["abstain_below"]))
-
-
-def default_abstain_below() -> float:
-    model = load_model()
-    return model.abstain_below if model else RULES_ABSTAIN_BELOW
 
 
 @dataclass
@@ -208,44 +219,65 @@ class Read:
 
 def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, reference: date,
          describe_all: bool = False, vectors: PhraseVectors | None = None) -> Read:
-    """The type rules' span, then, where weights were trained, the best-ranked candidate."""
+    """The type rules' span, then, where a ranker was trained, the best-ranked candidate.
+    `describe_all` (training): every candidate described and none ranked by an earlier model,
+    so that what is learned never depends on what was learned before."""
     rule = extract(info, sentences, weights)
-    model = load_model()
-    ranked = rank(info, sentences, weights, rule, model.weights if model else None, reference, vectors) \
-        if model or describe_all else []
-    if model and ranked:
+    ranker = None if describe_all else load_ranker()
+    ranked = rank(info, sentences, weights, rule, ranker, reference, vectors) if ranker or describe_all else []
+    if ranker and ranked:
         best = ranked[0]
-        return Read(as_extracted(best, rule), round(1 / (1 + math.exp(-best.score)), 3), model.abstain_below, ranked)
+        return Read(as_extracted(best, rule), round(ranker.probability(best.score), 3), ranker.abstain_below, ranked)
     confidence = round(min(max(rule.score, 0.0), 1.0), 3) if rule else 0.0
-    return Read(rule, confidence, model.abstain_below if model else RULES_ABSTAIN_BELOW, ranked)
+    return Read(rule, confidence, ranker.abstain_below if ranker else RULES_ABSTAIN_BELOW, ranked)
 
 
 def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: Extracted | None,
-         learned: dict[str, float] | None, reference: date, vectors: PhraseVectors | None = None) -> list[Candidate]:
-    """The candidates, best first, scored by the learned weights (a logistic model's log-odds).
+         ranker: Ranker | None, reference: date, vectors: PhraseVectors | None = None) -> list[Candidate]:
+    """The candidates, best first, by the ranker's scores (by sentence order where none is given:
+    training).
 
     The kind asked for is weighed in a second pass, over the best few texts of the first:
-    embedding every candidate would cost more than the rest of the question together."""
+    embedding every candidate would cost more than the rest of the question together. In
+    training (no ranker) every text is weighed."""
     found = candidates(info, sentences, rule)
     describe(info, found, weights, reference)
-    _score(found, learned)
+    _score(found, ranker)
     kind = asked_kind(info) if vectors is not None else None
     if kind and found:
-        texts = list(dict.fromkeys(c.text for c in found))[:KIND_TEXTS]
+        texts = list(dict.fromkeys(c.text for c in found))[:KIND_TEXTS if ranker is not None else None]
         fit = dict(zip(texts, similarities(kind, texts, vectors)))
         top, low = max(fit.values()), min(fit.values())
+        labels = label_fit(kind, vectors)
+        best_label = max(labels.values())
         for c in found:  # one not measured fits no better than the least fitting that was
             c.features["kind_similarity"] = fit.get(c.text, low)
             c.features["kind_similarity_gap"] = fit.get(c.text, low) - top
-        _score(found, learned)
+            label = LABEL_CLASSES.get(c.label)
+            if label in labels:
+                c.features["kind_label_fit"] = labels[label]
+                c.features["kind_label_gap"] = labels[label] - best_label
+        _score(found, ranker)
     return found
 
 
-def _score(found: list[Candidate], learned: dict[str, float] | None) -> None:
-    """Score and sort: by the learned weights, or, with none yet, by sentence order (training)."""
-    if learned is not None:
-        for c in found:
-            c.score = sum(learned.get(k, 0.0) * v for k, v in c.features.items())
+# What each entity class is, in a word the embedder knows: "which comedian" lies nearer "person"
+# than "organization", so a PERSON fits it though no list names comedians.
+LABEL_WORDS = {"person": "person", "org": "organization", "norp": "nationality", "place": "place",
+               "date": "date", "number": "number", "money": "money", "percent": "percentage",
+               "ordinal": "rank", "title": "title of a work", "event": "event", "product": "product"}
+
+
+def label_fit(kind: str, vectors: PhraseVectors) -> dict[str, float]:
+    """The kind asked for's cosine with each entity class's word."""
+    return dict(zip(LABEL_WORDS, similarities(kind, list(LABEL_WORDS.values()), vectors)))
+
+
+def _score(found: list[Candidate], ranker: Ranker | None) -> None:
+    """Score and sort: by the ranker, or, with none yet, by sentence order (training)."""
+    if ranker is not None:
+        for c, score in zip(found, ranker.scores([c.features for c in found])):
+            c.score = float(score)
         found.sort(key=lambda c: -c.score)
     else:
         found.sort(key=lambda c: c.sentence_rank)

@@ -1,0 +1,89 @@
+"""The learned ranking of answer candidates: gradient-boosted trees (LightGBM's lambdarank) over
+the features reader.describe() fills, and a calibration of the best candidate's score into the
+probability that it is right (the answer's confidence).
+
+Everything is kept in one JSON file beside this one (reader.json), rebuilt by `byline reader
+train` (eval/train_reader.py): the trees in LightGBM's own text format, read back with
+`lightgbm.Booster(model_str=...)`, never unpickled. Without the file the type rules answer alone.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = Path(__file__).with_name("reader.json")
+RULES_ABSTAIN_BELOW = 0.45  # support under which the type rules alone abstain (chosen on the seeds)
+
+# What is known before any data: more support, nearness or fit never makes a candidate less
+# likely; repeating the question, being generic or coming from an undated article never makes
+# it more likely. With a few hundred training questions these constraints keep the trees from
+# learning noise the wrong way round.
+RISING = frozenset({
+    "sentence_support", "sentence_support_share", "passage_score_share", "sentence_rank", "proximity",
+    "window_coverage", "articles_holding", "support_holding", "label_fits", "focus_adjacent", "rule_support",
+    "kind_similarity", "kind_similarity_gap", "kind_label_fit", "kind_label_gap",
+})
+FALLING = frozenset({"repeats_question", "question_word_share", "generic", "demonym_describes",
+                     "passage_tier_undated", "in_time_phrase"})
+
+
+def monotone(features: Sequence[str]) -> list[int]:
+    """LightGBM's monotone constraint for each feature, in order: 1 rising, -1 falling, 0 free."""
+    return [1 if f in RISING else -1 if f in FALLING else 0 for f in features]
+
+
+def feature_matrix(rows: Sequence[Mapping[str, float]], features: Sequence[str]) -> np.ndarray:
+    """Rows of named features as columns in the model's order; a feature a row lacks is 0 (the
+    one-hot pairs, a kind not measured), as in training."""
+    index = {f: i for i, f in enumerate(features)}
+    matrix = np.zeros((len(rows), len(features)))
+    for r, row in enumerate(rows):
+        for name, value in row.items():
+            if name in index:
+                matrix[r, index[name]] = value
+    return matrix
+
+
+@dataclass(frozen=True)
+class Ranker:
+    features: tuple[str, ...]  # the model's columns, in order
+    booster: object  # lightgbm.Booster
+    scale: float  # probability that the best candidate is right = sigmoid(scale * score + shift)
+    shift: float
+    abstain_below: float  # that probability under which Byline abstains, chosen on the training data
+
+    def scores(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """Each candidate's score (higher ranks first)."""
+        if not rows:
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(feature_matrix(rows, self.features), num_threads=1))
+
+    def probability(self, score: float) -> float:
+        return 1.0 / (1.0 + math.exp(-(self.scale * score + self.shift)))
+
+
+def ranker_from_json(data: Mapping) -> Ranker:
+    import lightgbm
+
+    return Ranker(tuple(data["features"]), lightgbm.Booster(model_str=data["booster"]),
+                  float(data["calibration"]["scale"]), float(data["calibration"]["shift"]),
+                  float(data["abstain_below"]))
+
+
+@lru_cache(maxsize=4)
+def load_ranker(path: Path = MODEL_FILE) -> Ranker | None:
+    """The trained ranker, or None where none was trained (the type rules answer alone)."""
+    if not path.is_file():
+        return None
+    return ranker_from_json(json.loads(path.read_text()))
+
+
+def default_abstain_below() -> float:
+    ranker = load_ranker()
+    return ranker.abstain_below if ranker else RULES_ABSTAIN_BELOW
