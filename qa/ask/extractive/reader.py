@@ -137,7 +137,8 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         f["passage_tier_undated"] = float(c.sentence.passage.tier == 1)
         f["passage_tier_later"] = float(c.sentence.passage.tier == 2)
         if id(c.sentence) not in hits:  # a sentence's question words, matched once for all its candidates
-            hits[id(c.sentence)] = coverage(tokens(c.sentence.text, c.sentence.span.start), weights)[1]
+            hits[id(c.sentence)] = c.sentence.hits if c.sentence.hits is not None else \
+                coverage(tokens(c.sentence.text, c.sentence.span.start), weights)[1]
         f["proximity"] = proximity(c.sentence, c.start, c.end, weights, hits[id(c.sentence)])
         f["window_coverage"] = _window_coverage(c, hits[id(c.sentence)], weights, total_weight)
         f["articles_holding"] = math.log1p(len(mentions[key]))

@@ -28,6 +28,7 @@ class Sentence:
     text: str
     score: float
     entities: list[Span]
+    hits: list[tuple[str, int, int]] | None = None  # its words that match the question's, where known
 
     @property
     def article_text(self) -> str:
@@ -51,6 +52,16 @@ class Weights(dict):
     def __init__(self, weights: dict[str, float], forms: dict[str, frozenset[str]]):
         super().__init__(weights)
         self.forms = forms
+        self._matching: dict[str, tuple[str, ...]] = {}
+
+    def matching(self, word: str) -> tuple[str, ...]:
+        """The question terms a word's stem stands for, worked out once per word and question:
+        a question's sentences repeat their words thousands of times."""
+        found = self._matching.get(word)
+        if found is None:
+            found = self._matching[word] = tuple(
+                q for q in self if stems_match(word, q) or word in self.forms.get(q, ()))
+        return found
 
 
 def term_weights(info: QuestionInfo, idf: dict[str, float]) -> Weights:
@@ -61,14 +72,14 @@ def term_weights(info: QuestionInfo, idf: dict[str, float]) -> Weights:
 def coverage(words: list[tuple[str, int, int]], weights: dict[str, float]) -> tuple[float, list[tuple[str, int, int]]]:
     """The share of the question's weight that a text's words contain, and which words matched."""
     total = sum(weights.values()) or 1.0
-    forms = getattr(weights, "forms", {})
+    if not isinstance(weights, Weights):
+        weights = Weights(weights, {})
     found: set[str] = set()
     hits: list[tuple[str, int, int]] = []
     for w in words:
-        for q in weights:
-            if stems_match(w[0], q) or w[0] in forms.get(q, ()):
-                found.add(q)
-                hits.append((q, w[1], w[2]))
+        for q in weights.matching(w[0]):
+            found.add(q)
+            hits.append((q, w[1], w[2]))
     return sum(weights[q] for q in found) / total, hits
 
 
@@ -95,7 +106,7 @@ def candidate_sentences(info: QuestionInfo, passages: list[RetrievedPassage], we
                 score *= UNDATED_WEIGHT
             if about_someone_else(info, text, s, e, sent_ents):
                 score *= SOMEONE_ELSE_WEIGHT
-            out.append(Sentence(p, Span(s, e), text[s:e], score, sent_ents))
+            out.append(Sentence(p, Span(s, e), text[s:e], score, sent_ents, hits))
     out.sort(key=lambda x: -x.score)
     return out
 
@@ -131,6 +142,8 @@ def proximity(sentence: Sentence, start: int, end: int, weights: dict[str, float
               hits: list[tuple[str, int, int]] | None = None) -> float:
     """How close a span lies to the question's words in its sentence, weighted by rarity.
     `hits`: the sentence's matched question words, where the caller has them already."""
+    if hits is None:
+        hits = sentence.hits
     if hits is None:
         _, hits = coverage(tokens(sentence.text, sentence.span.start), weights)
     if not hits:
