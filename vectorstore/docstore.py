@@ -14,6 +14,7 @@ import json
 import queue
 import sqlite3
 import threading
+from collections import OrderedDict
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -23,6 +24,8 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from vectorstore.base import Hit, PassageFilter, StoredArticle, StoredPassage, StoreError, UpsertOutcome
+
+IDS_CACHED = 16  # filters whose passage ids are kept per generation
 
 SCHEMA = """
 PRAGMA foreign_keys = ON;
@@ -244,6 +247,15 @@ class ReadView(Reads):
         self._docs.cache_frequency(self.snapshot_generation, term, df)
         return df
 
+    def allowed_ids(self, flt: PassageFilter) -> np.ndarray:
+        """The ids a filter lets through in this generation, cached for the generation."""
+        cached = self._docs.cached_ids(self.snapshot_generation, flt)
+        if cached is not None:
+            return cached
+        ids = super().allowed_ids(flt)
+        self._docs.cache_ids(self.snapshot_generation, flt, ids)
+        return ids
+
 
 class DocStore(Reads):
     """store.sqlite in a folder. Writes go through its own connection and take no lock:
@@ -281,6 +293,9 @@ class DocStore(Reads):
         self._df_lock = threading.Lock()
         self._df_generation = -1
         self._df_cache: dict[str, int] = {}
+        # The passages a filter lets through, per generation: a week's questions, a conversation's
+        # as-of day or a date filter repeat one filter, and listing its ids costs more than the search.
+        self._ids_cache: OrderedDict[PassageFilter, np.ndarray] = OrderedDict()
 
     # --- reading: a connection of the pool, in a read transaction ----------------------
     def begin_read(self) -> ReadView:
@@ -317,10 +332,30 @@ class DocStore(Reads):
 
     def cache_frequency(self, generation: int, term: str, df: int) -> None:
         with self._df_lock:
-            if generation > self._df_generation:  # a newer generation starts a new cache
-                self._df_generation, self._df_cache = generation, {}
+            self._follow_generation(generation)
             if generation == self._df_generation:
                 self._df_cache[term] = df
+
+    def cached_ids(self, generation: int, flt: PassageFilter) -> np.ndarray | None:
+        with self._df_lock:
+            if generation != self._df_generation or flt not in self._ids_cache:
+                return None
+            self._ids_cache.move_to_end(flt)
+            return self._ids_cache[flt]
+
+    def cache_ids(self, generation: int, flt: PassageFilter, ids: np.ndarray) -> None:
+        ids.flags.writeable = False  # shared by every reader of the generation
+        with self._df_lock:
+            self._follow_generation(generation)
+            if generation == self._df_generation:
+                self._ids_cache[flt] = ids
+                while len(self._ids_cache) > IDS_CACHED:
+                    self._ids_cache.popitem(last=False)
+
+    def _follow_generation(self, generation: int) -> None:
+        """A newer generation starts new caches (held under _df_lock)."""
+        if generation > self._df_generation:
+            self._df_generation, self._df_cache, self._ids_cache = generation, {}, OrderedDict()
 
     # --- metadata -----------------------------------------------------------------
     def set_meta(self, key: str, value: str) -> None:

@@ -127,3 +127,39 @@ def test_a_relative_day_is_shown_as_its_calendar_day_and_cited_as_written(oslo, 
 
 def test_who_is_answered_by_a_person_not_a_demonym(oslo):
     assert short(oslo.ask("Who did Solberg meet in Oslo?")) == "Mette Frederiksen"
+
+
+GROUNDED = """title: Regulators ground Max 9 jets after a door plug blows out
+source: Harbour Post
+published: 2024-01-10
+
+WASHINGTON – The Federal Aviation Administration grounded 171 Boeing 737 Max 9 jets on Saturday after a door plug blew out on an Alaska Airlines flight over Oregon.
+United Airlines said inspections of its own Max 9 fleet had found loose bolts.
+In other news, the late-night programme Evening Hour said the comedian Dana Whitlow will return as its host in the spring.
+"""
+
+
+@pytest.fixture(scope="module")
+def grounded(settings, embedder, tmp_path_factory):
+    a = archive_of(settings, embedder, tmp_path_factory.mktemp("grounded"), "grounded", GROUNDED)
+    yield a
+    a.close()
+
+
+def test_a_number_the_question_writes_is_not_the_count_asked_for(grounded):
+    assert short(grounded.ask("How many Boeing 737 Max 9 jets were grounded?")) == "171"
+
+
+def test_the_kind_asked_for_picks_the_entity_class(grounded):
+    # No list says a comedian is a person: the embedder puts "comedian" nearest "person".
+    assert short(grounded.ask("Which comedian will return as the host of Evening Hour?")) == "Dana Whitlow"
+
+
+@pytest.mark.parametrize("kind, label", [("comedian", "person"), ("tech giant", "org"), ("island nation", "place"),
+                                         ("film", "title"), ("month", "date")])
+def test_an_entity_class_fits_the_kind_asked_for(embedder, kind, label):
+    from qa.ask.extractive.reader import label_fit
+    from qa.ask.extractive.typefit import PhraseVectors
+
+    fit = label_fit(kind, PhraseVectors(embedder.encode))
+    assert max(fit, key=fit.get) == label

@@ -96,3 +96,25 @@ def test_a_time_ahead_admits_reports_from_as_long_before():
 
     info = analyse("Which comedian will return to late-night TV next month?", date(2024, 1, 26))
     assert info.ahead is not None and ahead_since(info.ahead, date(2024, 1, 26)) == date(2023, 12, 23)
+
+
+def test_a_number_written_in_the_question_is_a_question_term():
+    from qa.ask.extractive.scoring import mentions_question
+
+    info = analyse("How many Boeing 737 Max 9 jets were grounded this month?", date(2024, 1, 26))
+    assert "9" in [t.text for t in info.terms]
+    assert mentions_question("9", info)  # "Max 9" names the jet, it doesn't count them
+    assert not mentions_question("171", info)
+
+
+def test_a_short_form_knows_the_longer_candidate_that_holds_it():
+    from types import SimpleNamespace
+
+    from qa.ask.extractive.reader import _forms
+
+    found = [SimpleNamespace(text=t) for t in ("Biden", "Joe Biden", "President Joe Biden", "Biden", "Formella")]
+    forms = _forms(found)  # per folded text: (log of extra mentions, has a longer form, log1p of shorter ones)
+    assert forms["biden"][1] == 1.0 and forms["biden"][0] > 0  # written twice, and held by "Joe Biden"
+    assert forms["joe biden"][1] == 1.0 and forms["joe biden"][2] > 0
+    assert forms["president joe biden"][1] == 0.0 and forms["president joe biden"][2] > forms["joe biden"][2]
+    assert forms["formella"] == (0.0, 0.0, 0.0)

@@ -262,11 +262,14 @@ def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: 
     return found
 
 
-# What each entity class is, in a word the embedder knows: "which comedian" lies nearer "person"
-# than "organization", so a PERSON fits it though no list names comedians.
-LABEL_WORDS = {"person": "person", "org": "organization", "norp": "nationality", "place": "place",
-               "date": "date", "number": "number", "money": "money", "percent": "percentage",
-               "ordinal": "rank", "title": "title of a work", "event": "event", "product": "product"}
+# What each entity class is, in words the embedder knows: "which comedian" lies nearer "a person"
+# than "a company", "which film" nearer "the title of a film", though no list names comedians.
+LABEL_WORDS = {"person": "a person, someone", "org": "a company or organization",
+               "norp": "a nationality or religious group", "place": "a country, city or place",
+               "date": "a date or time", "number": "a number or count", "money": "an amount of money",
+               "percent": "a percentage", "ordinal": "a rank, first or second",
+               "title": "the title of a film, book or song", "event": "an event",
+               "product": "a product, vehicle or device"}
 
 
 def label_fit(kind: str, vectors: PhraseVectors) -> dict[str, float]:
