@@ -63,7 +63,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .ht
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Ignore articles published after this date (YYYY-MM-DD).")] = None,
-    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=20, help="Passages to read. Default: BYLINE_TOP_K (5).")] = None,
+    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=20, help="Passages to read. Default: BYLINE_TOP_K (10).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full answer object as JSON.")] = False,
 ):
     """Ask a question; the answer cites its article, passage and sentence."""

@@ -137,7 +137,7 @@ def reader_train(
     try:
         import lightgbm  # noqa: F401 (only to say they are missing)
         import sklearn  # noqa: F401
-    except ImportError:
-        fail("training needs LightGBM and scikit-learn: pip install -e '.[dev]'")
+    except (ImportError, OSError) as exc:  # OSError: LightGBM's library without its OpenMP runtime
+        fail(f"training needs LightGBM and scikit-learn (pip install -e '.[dev]'; on Debian, libgomp1): {exc}")
     result = train(get_settings(), shared)
     typer.echo(json.dumps(result["trained_on"]))

@@ -28,13 +28,14 @@ import numpy as np
 from eval.metrics import exact, f1
 from eval.runner import Item, corpus_archive, default_questions, load_corpus, load_questions
 from qa.archive import Archive
-from qa.ask.extractive.ranker import MODEL_FILE, feature_matrix, load_ranker, monotone
+from qa.ask.extractive.ranker import MODEL_FILE, calibrated, feature_matrix, load_ranker, monotone
 from qa.ask.service import Trace
 from qa.settings import Settings
 
 log = logging.getLogger("byline")
 TRAIN_WEEKS_END = date(2024, 3, 1)  # RealTimeQA 2024 Q1 weeks 1-9; 10-13 are for validation
 POSITIVE_F1 = 0.6
+ENSEMBLE = 5  # seeds whose scores are averaged: one seed alone moves a few answers either way
 FOLDS = 9  # out-of-fold scores for the calibration: one training week held out at a time
 # Small trees, slowly: a few hundred questions train this (chosen by out-of-fold exact match on
 # the training weeks, against logistic regression and larger trees).
@@ -70,7 +71,12 @@ def relevant(asked: Asked) -> list[int]:
     return [int(bool(asked.answers) and f1(text, asked.answers) >= POSITIVE_F1) for text, _ in asked.candidates]
 
 
-def fit_trees(asked: list[Asked], features: list[str]):
+def fit_trees(asked: list[Asked], features: list[str]) -> list:
+    """ENSEMBLE sets of trees, fitted alike but for the seed."""
+    return [fit_seed(asked, features, seed) for seed in range(ENSEMBLE)]
+
+
+def fit_seed(asked: list[Asked], features: list[str], seed: int):
     """LightGBM's lambdarank over the questions with a relevant candidate among others."""
     import lightgbm
 
@@ -78,20 +84,21 @@ def fit_trees(asked: list[Asked], features: list[str]):
     matrix = feature_matrix([f for a in groups for _, f in a.candidates], features)
     labels = [y for a in groups for y in relevant(a)]
     model = lightgbm.LGBMRanker(**TREES, monotone_constraints=monotone(features),
-                                monotone_constraints_method="advanced", random_state=0, deterministic=True,
+                                monotone_constraints_method="advanced", random_state=seed, deterministic=True,
                                 force_row_wise=True, n_jobs=2, verbose=-1)
-    model.fit(matrix, labels, group=[len(a.candidates) for a in groups])
+    model.fit(matrix, labels, group=[len(a.candidates) for a in groups], feature_name=features)
     return model.booster_
 
 
-def top_scores(booster, asked: list[Asked], features: list[str]) -> list[tuple[float, bool]]:
+def top_scores(boosters: list, asked: list[Asked], features: list[str]) -> list[tuple[float, bool]]:
     """Each question's best score and whether that candidate is an exact gold answer."""
     out = []
     for a in asked:
         if not a.candidates:
             out.append((-math.inf, False))
             continue
-        scores = booster.predict(feature_matrix([f for _, f in a.candidates], features))
+        matrix = feature_matrix([f for _, f in a.candidates], features)
+        scores = np.mean([b.predict(matrix) for b in boosters], axis=0)
         best = int(np.argmax(scores))
         out.append((float(scores[best]), bool(a.answers) and exact(a.candidates[best][0], a.answers) == 1.0))
     return out
@@ -104,8 +111,8 @@ def out_of_fold(asked: list[Asked], features: list[str]) -> list[tuple[float, bo
         held = [i for i, a in enumerate(asked) if a.fold == fold]
         if not held:
             continue
-        booster = fit_trees([a for a in asked if a.fold != fold], features)
-        for i, top in zip(held, top_scores(booster, [asked[i] for i in held], features)):
+        boosters = fit_trees([a for a in asked if a.fold != fold], features)
+        for i, top in zip(held, top_scores(boosters, [asked[i] for i in held], features)):
             out[i] = top
     return out  # type: ignore[return-value]
 
@@ -126,7 +133,7 @@ def best_threshold(asked: list[Asked], tops: list[tuple[float, bool]]) -> tuple[
     candidate's probability and whether it is right."""
     sources = sorted({a.source for a in asked})
     best = (0.0, -1.0)
-    for t in sorted({0.0} | {round(p, 3) for p, _ in tops}):
+    for t in sorted({0.0} | {round(p, 3) for p, _ in tops if p >= 0}):
         ems = []
         for src in sources:
             mine = [(top, a) for top, a in zip(tops, asked) if a.source == src]
@@ -150,13 +157,15 @@ def train(settings: Settings, shared: Path, out: Path = MODEL_FILE) -> dict:
     features = sorted({k for a in asked for _, f in a.candidates for k in f})
     held_out = out_of_fold(asked, features)
     scale, shift = calibrate(held_out)
-    probs = [(0.0 if not math.isfinite(s) else 1 / (1 + math.exp(-(scale * s + shift))), right)
-             for s, right in held_out]
+    if scale <= 0:
+        raise ValueError(f"the calibration came out falling (scale {scale}): a higher score must be a likelier answer")
+    # A question without candidates always abstains: -1 is under every threshold.
+    probs = [(calibrated(s, scale, shift) if math.isfinite(s) else -1.0, right) for s, right in held_out]
     threshold, held_out_em = best_threshold(asked, probs)
-    booster = fit_trees(asked, features)
+    boosters = fit_trees(asked, features)
     result = {
-        "model": "LightGBM lambdarank (%s), monotone constraints, over candidate features"
-                 % ", ".join(f"{k}={v}" for k, v in TREES.items()),
+        "model": "LightGBM lambdarank (%s), monotone constraints, over candidate features; the mean of %d seeds"
+                 % (", ".join(f"{k}={v}" for k, v in TREES.items()), ENSEMBLE),
         "trained_on": {"realtimeqa_2024q1_weeks": "1-9 (as_of <= %s)" % TRAIN_WEEKS_END,
                        "realtimeqa_questions": len(train_items), "seed_questions": len(seed_items),
                        "questions_with_a_gold_candidate": sum(any(relevant(a)) for a in asked),
@@ -168,7 +177,7 @@ def train(settings: Settings, shared: Path, out: Path = MODEL_FILE) -> dict:
         "calibration": {"scale": round(scale, 6), "shift": round(shift, 6),
                         "fitted_on": "out-of-fold best scores (%d folds by week)" % FOLDS},
         "abstain_below": threshold,
-        "booster": booster.model_to_string(),
+        "boosters": [b.model_to_string() for b in boosters],
     }
     out.write_text(json.dumps(result, indent=1) + "\n")
     load_ranker.cache_clear()

@@ -67,7 +67,7 @@ class Asker:
         self.embedder = embedder
         self.generator = Generator(settings)
         self.phrase_vectors = PhraseVectors(embedder.encode)  # candidate texts, for the kind asked (typefit.py)
-        self.keep_candidates = False  # describe every candidate even without learned weights (training)
+        self.keep_candidates = False  # training: describe every candidate, rank none (the ranker is off)
 
     def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
             filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:

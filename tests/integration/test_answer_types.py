@@ -163,3 +163,19 @@ def test_an_entity_class_fits_the_kind_asked_for(embedder, kind, label):
 
     fit = label_fit(kind, PhraseVectors(embedder.encode))
     assert max(fit, key=fit.get) == label
+
+
+def test_the_ranker_reads_the_features_the_reader_describes(archive):
+    """Training and serving describe candidates alike: every feature the trees were fitted on
+    (beyond the one-hot pairs a question may not have) is one describe() fills on the seeds."""
+    from qa.ask.extractive.ranker import load_ranker
+    from qa.ask.service import Trace
+
+    described: set[str] = set()
+    for question in ("Who invited Zarif to Baghdad in 2025?", "Which movement does Ammar al-Hakim lead?",
+                     "When did Zarif arrive in Baghdad?", "How many people were killed?"):
+        trace = Trace()
+        archive.ask(question, trace=trace)
+        described |= {k for _, f in trace.candidates for k in f}
+    wanted = {f for f in load_ranker().features if not f.startswith(("wh=", "rule_kind="))}
+    assert wanted <= described

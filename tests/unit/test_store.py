@@ -161,3 +161,22 @@ def test_open_store_refuses_an_unknown_kind_naming_the_known_ones(tmp_path):
     with pytest.raises(StoreError, match=r"unknown store kind 'chroma'; known kinds: faiss$"):
         open_store("chroma", tmp_path / "s", DIM)
     assert not (tmp_path / "s").exists()
+
+
+def test_a_filters_passages_are_listed_once_per_generation(tmp_path):
+    """Kept for the store generation they were read in: a write shows in the next search, and the
+    kept list can't be changed by a reader."""
+    store = FaissStore(tmp_path / "s", DIM)
+    store.upsert(*article("old", ["a", "b"], seed=1, published=date(2024, 1, 3)))
+    week = PassageFilter(published_from=date(2024, 1, 1), published_to=date(2024, 1, 7))
+    with store.snapshot() as s:
+        first = s._reads.allowed_ids(week)
+    with store.snapshot() as s:
+        assert s._reads.allowed_ids(week) is first  # listed once
+    assert not first.flags.writeable
+    store.upsert(*article("new", ["c"], seed=2, published=date(2024, 1, 5)))
+    with store.snapshot() as s:
+        assert len(s._reads.allowed_ids(week)) == 3  # the write's generation lists its own
+    hits = store.dense_search(vec(2), 5, week)
+    assert {store.get_passages([h.passage_id])[0].doc_id for h in hits} == {"old", "new"}
+    store.close()

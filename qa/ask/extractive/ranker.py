@@ -1,6 +1,8 @@
 """The learned ranking of answer candidates: gradient-boosted trees (LightGBM's lambdarank) over
-the features reader.describe() fills, and a calibration of the best candidate's score into the
-probability that it is right (the answer's confidence).
+the features reader.describe() fills, five sets fitted alike but for the random seed and their
+scores averaged (with a few hundred training questions one seed alone moves the answers), and a
+calibration of the best candidate's score into the probability that it is right (the answer's
+confidence).
 
 Everything is kept in one JSON file beside this one (reader.json), rebuilt by `byline reader
 train` (eval/train_reader.py): the trees in LightGBM's own text format, read back with
@@ -9,6 +11,7 @@ train` (eval/train_reader.py): the trees in LightGBM's own text format, read bac
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger("byline")
 
 MODEL_FILE = Path(__file__).with_name("reader.json")
 RULES_ABSTAIN_BELOW = 0.45  # support under which the type rules alone abstain (chosen on the seeds)
@@ -40,7 +45,8 @@ def monotone(features: Sequence[str]) -> list[int]:
 
 def feature_matrix(rows: Sequence[Mapping[str, float]], features: Sequence[str]) -> np.ndarray:
     """Rows of named features as columns in the model's order; a feature a row lacks is 0 (the
-    one-hot pairs, a kind not measured), as in training."""
+    one-hot pairs; the kind features of a question that names no kind), as in training. A NaN
+    a row gives stays: the trees read it as missing."""
     index = {f: i for i, f in enumerate(features)}
     matrix = np.zeros((len(rows), len(features)))
     for r, row in enumerate(rows):
@@ -53,7 +59,7 @@ def feature_matrix(rows: Sequence[Mapping[str, float]], features: Sequence[str])
 @dataclass(frozen=True)
 class Ranker:
     features: tuple[str, ...]  # the model's columns, in order
-    booster: object  # lightgbm.Booster
+    boosters: tuple  # lightgbm.Booster each, fitted alike but for the random seed; their mean scores
     scale: float  # probability that the best candidate is right = sigmoid(scale * score + shift)
     shift: float
     abstain_below: float  # that probability under which Byline abstains, chosen on the training data
@@ -62,26 +68,40 @@ class Ranker:
         """Each candidate's score (higher ranks first)."""
         if not rows:
             return np.zeros(0)
-        return np.asarray(self.booster.predict(feature_matrix(rows, self.features), num_threads=1))
+        matrix = feature_matrix(rows, self.features)
+        return np.mean([b.predict(matrix, num_threads=1) for b in self.boosters], axis=0)
 
     def probability(self, score: float) -> float:
-        return 1.0 / (1.0 + math.exp(-(self.scale * score + self.shift)))
+        return calibrated(score, self.scale, self.shift)
+
+
+def calibrated(score: float, scale: float, shift: float) -> float:
+    """The probability that a best candidate of this score is right."""
+    return 1.0 / (1.0 + math.exp(-(scale * score + shift)))
 
 
 def ranker_from_json(data: Mapping) -> Ranker:
     import lightgbm
 
-    return Ranker(tuple(data["features"]), lightgbm.Booster(model_str=data["booster"]),
-                  float(data["calibration"]["scale"]), float(data["calibration"]["shift"]),
-                  float(data["abstain_below"]))
+    boosters = tuple(lightgbm.Booster(model_str=text) for text in data["boosters"])
+    # The columns are matched by name (LightGBM writes a space in a name as "_").
+    if any(b.feature_name() != [f.replace(" ", "_") for f in data["features"]] for b in boosters):
+        raise ValueError("reader.json: the trees' features are not the features it lists")
+    return Ranker(tuple(data["features"]), boosters, float(data["calibration"]["scale"]),
+                  float(data["calibration"]["shift"]), float(data["abstain_below"]))
 
 
 @lru_cache(maxsize=4)
 def load_ranker(path: Path = MODEL_FILE) -> Ranker | None:
-    """The trained ranker, or None where none was trained (the type rules answer alone)."""
+    """The trained ranker, or None where none was trained or it can't be read (the type rules
+    answer alone, and the log says why)."""
     if not path.is_file():
         return None
-    return ranker_from_json(json.loads(path.read_text()))
+    try:
+        return ranker_from_json(json.loads(path.read_text()))
+    except (ImportError, OSError, ValueError, KeyError) as exc:  # OSError: LightGBM without OpenMP
+        log.warning("the learned reader is off, the type rules answer alone: %s", exc)
+        return None
 
 
 def default_abstain_below() -> float:

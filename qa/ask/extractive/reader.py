@@ -128,7 +128,6 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         words = [w for w, _, _ in tokens(c.text)]
         label = LABEL_CLASSES.get(c.label, "other")
         f = c.features
-        f["bias"] = 1.0
         f[f"wh={wh}|label={label}"] = 1.0
         f["label_fits"] = float(bool(info.labels) and c.label in info.labels)
         f["open_question"] = float(not info.labels)
@@ -137,14 +136,13 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         f["passage_tier_undated"] = float(c.sentence.passage.tier == 1)
         f["passage_tier_later"] = float(c.sentence.passage.tier == 2)
         if id(c.sentence) not in hits:  # a sentence's question words, matched once for all its candidates
-            hits[id(c.sentence)] = c.sentence.hits if c.sentence.hits is not None else \
-                coverage(tokens(c.sentence.text, c.sentence.span.start), weights)[1]
+            hits[id(c.sentence)] = c.sentence.question_hits(weights)
         f["proximity"] = proximity(c.sentence, c.start, c.end, weights, hits[id(c.sentence)])
         f["window_coverage"] = _window_coverage(c, hits[id(c.sentence)], weights, total_weight)
         f["articles_holding"] = math.log1p(len(mentions[key]))
         f["support_holding"] = math.log1p(support[key])
         f["sentence_support_share"] = c.sentence.score / top_support
-        f["same_text_candidates"], f["has_longer_form"], f["shorter_forms"] = forms[key]
+        f["mentions_log"], f["has_longer_form"], f["shorter_forms"] = forms[key]
         f["passage_score_share"] = c.sentence.passage.score / top_passage
         f["repeats_question"] = float(mentions_question(c.text, info))
         f["question_word_share"] = (sum(any(stems_match(w, q) for q in q_stems) for w in words) / len(words)
@@ -171,7 +169,7 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
 
 
 def _forms(found: list[Candidate]) -> dict[str, tuple[float, float, float]]:
-    """Per folded text: how many other candidates write it too, whether a longer candidate holds
+    """Per folded text: the log of how many candidates write it, whether a longer candidate holds
     it as whole words ("Biden" in "Joe Biden": the short form of a name written whole nearby),
     and how many shorter ones it holds."""
     counts = Counter(fold(c.text) for c in found)
@@ -208,9 +206,9 @@ def _next_to_focus(c: Candidate, info: QuestionInfo) -> bool:
 
 @dataclass
 class Read:
-    """What the reader settled on: the answer span, how sure it is (the learned probability, or
-    the rules' support where no weights were trained), the threshold that confidence is held
-    to, and every candidate, best first."""
+    """What the reader settled on: the answer span, how sure it is (the ranker's calibrated
+    probability, or the rules' support where no ranker was trained), the threshold that
+    confidence is held to, and every candidate, best first."""
 
     found: Extracted | None
     confidence: float
@@ -255,9 +253,10 @@ def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: 
             c.features["kind_similarity"] = fit.get(c.text, low)
             c.features["kind_similarity_gap"] = fit.get(c.text, low) - top
             label = LABEL_CLASSES.get(c.label)
-            if label in labels:
-                c.features["kind_label_fit"] = labels[label]
-                c.features["kind_label_gap"] = labels[label] - best_label
+            # A candidate of no entity class (a quote, a capitalised run, a noun phrase) is missing
+            # here, as the trees see it: a 0 would read as the best-fitting class.
+            c.features["kind_label_fit"] = labels[label] if label in labels else math.nan
+            c.features["kind_label_gap"] = labels[label] - best_label if label in labels else math.nan
         _score(found, ranker)
     return found
 

@@ -34,6 +34,12 @@ class Sentence:
     def article_text(self) -> str:
         return self.passage.article.text
 
+    def question_hits(self, weights: dict[str, float]) -> list[tuple[str, int, int]]:
+        """Its words that match the question's, as candidate_sentences found them, or found now."""
+        if self.hits is None:
+            self.hits = coverage(tokens(self.text, self.span.start), weights)[1]
+        return self.hits
+
 
 @dataclass
 class Extracted:
@@ -143,9 +149,7 @@ def proximity(sentence: Sentence, start: int, end: int, weights: dict[str, float
     """How close a span lies to the question's words in its sentence, weighted by rarity.
     `hits`: the sentence's matched question words, where the caller has them already."""
     if hits is None:
-        hits = sentence.hits
-    if hits is None:
-        _, hits = coverage(tokens(sentence.text, sentence.span.start), weights)
+        hits = sentence.question_hits(weights)
     if not hits:
         return 0.0
     top = max(weights.values())
