@@ -10,8 +10,8 @@ candidate first, under the monotone constraints of ranker.py.
 The confidence and the abstention threshold are chosen on scores the trees never saw: each
 training week (and a ninth of the seeds) is ranked by trees fitted on the others; a logistic
 fit of "the best candidate is right" on its score is the calibration, and the threshold is the
-probability that maximises exact match over those questions (each set weighing the same;
-abstaining is right for an unanswerable seed question, wrong otherwise). Run: `byline reader train`.
+probability in the middle of the best run of right outcomes on the seed questions (an exact
+answer, or an abstention on an unanswerable one). Run: `byline reader train`.
 """
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ class Asked:
     answers: list[str]  # empty: unanswerable
     source: str  # which training set: each counts the same, whatever its size
     fold: int = 0  # the out-of-fold group: the RealTimeQA week, or a share of the seeds
+    in_archive: bool = True  # some article holds an answer: where none does, abstaining is right
 
 
 def ask_all(archive: Archive, items: list[Item], source: str) -> list[Asked]:
@@ -61,7 +62,9 @@ def ask_all(archive: Archive, items: list[Item], source: str) -> list[Asked]:
         trace = Trace()
         archive.ask(item.question, item.history, item.as_of, trace=trace)
         fold = weeks.index(item.as_of) % FOLDS if item.as_of else n % FOLDS
-        out.append(Asked(trace.candidates, item.answers, source, fold))
+        # A news-quiz question whose answer no article holds can't be answered from the archive.
+        in_archive = bool(item.answers) and (bool(item.sources) or source == "seeds")
+        out.append(Asked(trace.candidates, item.answers, source, fold, in_archive))
         if n % 50 == 0 or n == len(items):
             log.warning("reader: %d/%d questions read, %.0f s", n, len(items), time.perf_counter() - started)
     return out
@@ -126,22 +129,24 @@ def calibrate(tops: list[tuple[float, bool]]) -> tuple[float, float]:
     return float(fit.coef_[0][0]), float(fit.intercept_[0])
 
 
-def best_threshold(asked: list[Asked], tops: list[tuple[float, bool]]) -> tuple[float, float]:
-    """The probability under which to abstain that gives the most exact answers (the mean of
-    each training set's exact match, so the small seed set, which alone has unanswerable
-    questions, weighs as much as the news quiz), and that mean. `tops`: each question's best
-    candidate's probability and whether it is right."""
-    sources = sorted({a.source for a in asked})
-    best = (0.0, -1.0)
-    for t in sorted({0.0} | {round(p, 3) for p, _ in tops if p >= 0}):
-        ems = []
-        for src in sources:
-            mine = [(top, a) for top, a in zip(tops, asked) if a.source == src]
-            ems.append(sum((right if p >= t else not a.answers) for (p, right), a in mine) / len(mine))
-        em = sum(ems) / len(ems)
-        if em > best[1]:
-            best = (t, em)
-    return best
+def best_threshold(asked: list[Asked], tops: list[tuple[float, bool]], judged_by: str = "seeds") -> tuple[float, float]:
+    """The probability under which to abstain, and the share of right outcomes it gives (an
+    exact answer, or an abstention where the archive holds no answer), judged on the set written
+    with both sides: the seed questions, answerable and not (a quiz question's "no article holds
+    it" is only a string-match proxy). Of the thresholds that do best, the middle of their first
+    run: the widest margin either side. `tops`: each question's best candidate's probability and
+    whether it is right."""
+    mine = [(top, a) for top, a in zip(tops, asked) if a.source == judged_by]
+    cuts = sorted({0.0} | {round(p, 3) for (p, _), _ in mine if p >= 0})
+    scores = [sum((right if p >= t else not a.in_archive) for (p, right), a in mine) / len(mine) for t in cuts]
+    top = max(scores)
+    first = scores.index(top)
+    last = first
+    while last + 1 < len(cuts) and scores[last + 1] == top:
+        last += 1
+    # Any threshold above the cut before the run, up to its last cut, does as well.
+    lower = cuts[first - 1] if first > 0 else cuts[first]
+    return round((lower + cuts[last]) / 2, 3), top
 
 
 def train(settings: Settings, shared: Path, out: Path = MODEL_FILE) -> dict:
@@ -171,7 +176,7 @@ def train(settings: Settings, shared: Path, out: Path = MODEL_FILE) -> dict:
                        "questions_with_a_gold_candidate": sum(any(relevant(a)) for a in asked),
                        "rows": sum(len(a.candidates) for a in asked),
                        "positives": sum(sum(relevant(a)) for a in asked),
-                       "exact_match_out_of_fold_at_threshold": round(held_out_em, 3)},
+                       "right_out_of_fold_at_threshold": round(held_out_em, 3)},
         "positive": f"token F1 >= {POSITIVE_F1} with a gold answer",
         "features": features,
         "calibration": {"scale": round(scale, 6), "shift": round(shift, 6),

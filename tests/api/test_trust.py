@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import copy_seeds
+from qa.overview import MIN_CONFIDENCE
 
 UNDATED = {"003_9635e7a99c58f50c", "004_cf2dca9934893808"}  # the seeds whose date is unknown
 KAZEMI = "Who met Mustafa Al-Kazemi?"  # answered by 004, an undated seed
@@ -249,7 +250,7 @@ def test_stats_say_what_the_archive_holds(client):
     assert 1 <= len(s["examples"]) <= 3
     for q in s["examples"]:  # each one answered, not abstained
         body = client.post("/ask", json={"question": q}).json()
-        assert not body["abstained"] and body["confidence"] >= 0.5
+        assert not body["abstained"] and body["confidence"] >= MIN_CONFIDENCE
 
 
 def test_stats_of_an_empty_archive(empty_archive):

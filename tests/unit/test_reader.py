@@ -30,37 +30,17 @@ def test_monotone_constraints_follow_the_features_order():
     assert monotone(["proximity", "generic", "tokens_1"]) == [1, -1, 0]
 
 
-def test_the_threshold_weighs_each_training_set_the_same():
-    def asked(answers, source):
-        return Asked([("A", {})], answers, source)
-
-    news = [asked(["A"], "news")] * 8
-    seeds = [asked([], "seeds"), asked(["A"], "seeds")]
-    tops = [(0.3001, True)] * 2 + [(0.3801, True)] * 6 + [(0.3501, False), (0.3801, True)]
-    threshold, em = best_threshold(news + seeds, tops)
-    # Pooled, answering everything wins (9 of 10); per set, the seeds' abstention counts as much
-    # as the news set's two answers: abstain under 0.38 (news 6/8, seeds 2/2).
-    assert threshold == 0.38 and em == (6 / 8 + 1.0) / 2
+def test_the_threshold_is_judged_on_the_seeds_with_the_widest_margin():
+    seeds = [Asked([("A", {})], [], "seeds", in_archive=False), Asked([("A", {})], [], "seeds", in_archive=False),
+             Asked([("A", {})], ["A"], "seeds"), Asked([("A", {})], ["A"], "seeds")]
+    news = [Asked([("B", {})], ["A"], "news")]  # not judged on
+    tops = [(0.02, False), (0.1, False), (0.5, True), (0.7, True), (0.9, False)]
+    threshold, right = best_threshold(seeds + news, tops)
+    # Every cut in (0.1, 0.5] gets all four seeds right; the middle of 0.1 and 0.5 is taken.
+    assert right == 1.0 and threshold == 0.3
 
 
 def test_a_question_without_candidates_abstains_at_every_threshold():
-    asked = [Asked([], [], "seeds"), Asked([("A", {})], ["A"], "seeds")]
-    threshold, em = best_threshold(asked, [(-1.0, False), (0.2, True)])
-    assert em == 1.0 and threshold <= 0.2
-
-
-def test_the_llm_readers_phrase_must_be_whole_words_of_a_sentence():
-    from qa.ask.extractive.scoring import Sentence
-    from qa.ask.retrieval import RetrievedPassage
-    from qa.generate.reader import locate
-    from qa.types import Article, Passage, Span
-
-    text = "Iranian officials met in Baghdad.\nThe  talks were\nled by Seyyed Ammar al-Hakim."
-    art = Article(id="d", title="t", text=text)
-    spans = [Span(0, 33), Span(34, len(text))]
-    hit = RetrievedPassage(1, Passage("d", 0, 0, len(text), text, spans, []), art, 1.0, 0)
-    sentences = [Sentence(hit, s, text[s.start:s.end], 1.0, []) for s in spans]
-    assert locate("Iran", sentences) is None  # not inside "Iranian"
-    sent, start, end = locate("the talks were led by seyyed ammar al-hakim.", sentences)
-    assert text[start:end] == "The  talks were\nled by Seyyed Ammar al-Hakim"  # spaces as written
-    assert sent.span == spans[1]
+    asked = [Asked([], [], "seeds", in_archive=False), Asked([("A", {})], ["A"], "seeds")]
+    threshold, right = best_threshold(asked, [(-1.0, False), (0.2, True)])
+    assert right == 1.0 and 0.0 <= threshold <= 0.2

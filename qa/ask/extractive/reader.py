@@ -238,7 +238,8 @@ def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: 
 
     The kind asked for is weighed in a second pass, over the best few texts of the first:
     embedding every candidate would cost more than the rest of the question together. In
-    training (no ranker) every text is weighed."""
+    training (no ranker) every text is weighed; serving gives a text it did not weigh the lowest
+    fit it measured, a small difference from training, confined to candidates ranked low already."""
     found = candidates(info, sentences, rule)
     describe(info, found, weights, reference)
     _score(found, ranker)
