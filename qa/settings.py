@@ -65,6 +65,8 @@ class Settings(BaseSettings):
         "sentences, kept only if it is written in one of them; 'composer': it writes sentences from "
         "whole passages, each kept only if verified.")
     llm_sentences: int = Field(3, ge=1, le=10, description="Sentences the reader model is given.")
+    llm_context_sentences: int = Field(0, ge=0, le=2, description="Sentences either side of each one "
+                                       "the reader model is given, shown with it.")
     openai_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:11434/v1 (Ollama).")
     openai_api_key: str | None = None
     openai_model: str = "default"

@@ -95,10 +95,13 @@ class Generator:
         """The model's answer phrase, kept only where one of its sentences writes it."""
         from qa.ask.service import cite  # the ask stage's citation, built the same way
 
-        sentences = reader.chosen_sentences(reading, self.settings.llm_sentences)
+        chosen = reader.chosen_sentences(reading, self.settings.llm_sentences)
+        groups = reader.in_context(chosen, self.settings.llm_context_sentences)
+        # The chosen sentences are searched first, then their neighbours.
+        sentences = chosen + [x for group in groups for x in group if all(x is not c for c in chosen)]
         timings = dict(extractive.timings_ms)
         t1 = time.perf_counter()
-        reply = self._chain.invoke({"sentences": reader.sentence_block(sentences), "question": reading.query})
+        reply = self._chain.invoke({"sentences": reader.sentence_block(groups), "question": reading.query})
         phrase = reply.text if hasattr(reply, "text") else str(reply)
         timings["generate"] = round((time.perf_counter() - t1) * 1000, 1)
         timings["total"] = round((time.perf_counter() - started) * 1000, 1)

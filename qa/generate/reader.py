@@ -50,13 +50,34 @@ def chosen_sentences(reading: Reading, n: int) -> list[Sentence]:
     return out
 
 
-def sentence_block(sentences: list[Sentence]) -> str:
-    lines = []
+def in_context(sentences: list[Sentence], around: int) -> list[list[Sentence]]:
+    """Each chosen sentence with `around` sentences either side of it in its passage (a name or
+    a date the sentence leaves to its neighbour is then in view), each sentence shown once."""
+    from qa.ask.extractive.scoring import Sentence as Read  # the ask stage's type, built alike
+
+    shown: set[tuple[str, int]] = set()
+    groups = []
     for sent in sentences:
-        art = sent.passage.article
+        spans = sent.passage.passage.sentences
+        at = next((i for i, span in enumerate(spans) if span.start == sent.span.start), None)
+        near = [sent.span] if at is None or not around else spans[max(0, at - around): at + around + 1]
+        group = [sent if span.start == sent.span.start else
+                 Read(sent.passage, span, sent.article_text[span.start:span.end], 0.0, []) for span in near]
+        group = [x for x in group if (x.passage.doc_id, x.span.start) not in shown]
+        shown |= {(x.passage.doc_id, x.span.start) for x in group}
+        if group:
+            groups.append(group)
+    return groups
+
+
+def sentence_block(groups: list[list[Sentence]]) -> str:
+    """One line a group: (source, date) and its sentences."""
+    lines = []
+    for group in groups:
+        art = group[0].passage.article
         when = art.published.value if art.published else "date unknown"
         source = f"{art.source}, " if art.source else ""
-        lines.append(f"({source}{when}) {' '.join(sent.text.split())}")
+        lines.append(f"({source}{when}) " + " ".join(" ".join(x.text.split()) for x in group))
     return "\n".join(lines)
 
 

@@ -44,3 +44,32 @@ def test_a_question_without_candidates_abstains_at_every_threshold():
     asked = [Asked([], [], "seeds", in_archive=False), Asked([("A", {})], ["A"], "seeds")]
     threshold, right = best_threshold(asked, [(-1.0, False), (0.2, True)])
     assert right == 1.0 and 0.0 <= threshold <= 0.2
+
+
+def test_the_llm_reader_shows_each_sentence_with_its_neighbours_once():
+    from qa.ask.extractive.scoring import Sentence
+    from qa.ask.retrieval import RetrievedPassage
+    from qa.generate.reader import in_context, locate, sentence_block
+    from qa.text.dates import published_date
+    from qa.types import Article, Passage, Span
+    from datetime import date
+
+    text = "Portvale news. The mayor opened the pier. She was re-elected in May. Rain fell all week."
+    spans, at = [], 0
+    for part in ("Portvale news.", "The mayor opened the pier.", "She was re-elected in May.", "Rain fell all week."):
+        at = text.index(part, at)
+        spans.append(Span(at, at + len(part)))
+    art = Article(id="d", title="t", text=text, source="Harbour Post",
+                  published=published_date(date(2024, 5, 12), "day", False, "test"))
+    hit = RetrievedPassage(1, Passage("d", 0, 0, len(text), text, spans, []), art, 1.0, 0)
+    chosen = [Sentence(hit, s, text[s.start:s.end], 1.0, []) for s in (spans[1], spans[2])]
+
+    assert [[x.text for x in g] for g in in_context(chosen, 0)] == [["The mayor opened the pier."],
+                                                                     ["She was re-elected in May."]]
+    groups = in_context(chosen, 1)  # neighbours shared by the two are shown once
+    assert [[x.text for x in g] for g in groups] == [
+        ["Portvale news.", "The mayor opened the pier.", "She was re-elected in May."], ["Rain fell all week."]]
+    assert sentence_block(groups).splitlines()[0].startswith("(Harbour Post, 2024-05-12) Portvale news. The mayor")
+    # A phrase written only in a neighbour is cited to the neighbour, with exact offsets.
+    sent, start, end = locate("rain", [x for g in groups for x in g])
+    assert sent.span == spans[3] and text[start:end] == "Rain"
