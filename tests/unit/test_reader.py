@@ -73,3 +73,12 @@ def test_the_llm_reader_shows_each_sentence_with_its_neighbours_once():
     # A phrase written only in a neighbour is cited to the neighbour, with exact offsets.
     sent, start, end = locate("rain", [x for g in groups for x in g])
     assert sent.span == spans[3] and text[start:end] == "Rain"
+
+
+def test_the_recipe_figure_counts_only_quiz_questions_some_article_answers():
+    from eval.train_reader import quiz_exact
+
+    asked = [Asked([], ["a"], "realtimeqa", 0, True), Asked([], ["b"], "realtimeqa", 1, True),
+             Asked([], ["c"], "realtimeqa", 2, False), Asked([], ["d"], "seeds", 0, True)]
+    assert quiz_exact(asked, [(1.0, True), (0.2, False), (0.9, True), (0.9, True)]) == 0.5
+    assert quiz_exact([], []) == 0.0
