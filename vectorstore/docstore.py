@@ -208,16 +208,22 @@ class Reads:
         match = self.fts_query(terms)
         if not match:
             return []
-        where, params = self._filter_sql(flt or PassageFilter())
-        rows = self._db.execute(
-            "SELECT p.id, bm25(passages_fts) AS score FROM passages_fts "
-            "JOIN passages p ON p.id = passages_fts.rowid "
-            "JOIN articles a ON a.doc_id = p.doc_id "
-            f"WHERE passages_fts MATCH ? AND {where} ORDER BY score LIMIT ?",
-            [match, *params, k],
-        )
         # FTS5's bm25() is lower-is-better; flip it so every Hit score is higher-is-better.
-        return [Hit(r[0], -float(r[1])) for r in rows]
+        if flt is None or (flt.is_empty() and flt.include_undated):
+            rows = self._db.execute("SELECT rowid, bm25(passages_fts) AS score FROM passages_fts "
+                                    "WHERE passages_fts MATCH ? ORDER BY score LIMIT ?", (match, k))
+            return [Hit(r[0], -float(r[1])) for r in rows]
+        # Under a filter, the full-text index is searched alone and its hits kept where the filter's
+        # passages (allowed_ids, which a view caches per generation) hold them: joining every match
+        # to its passage and article in SQL cost twice as much (23 against 13 ms p50 on the
+        # RealTimeQA store, the same hits in the same order on 150 questions).
+        rows = self._db.execute("SELECT rowid, bm25(passages_fts) AS score FROM passages_fts "
+                                "WHERE passages_fts MATCH ? ORDER BY score", (match,)).fetchall()
+        if not rows:
+            return []
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        kept = np.flatnonzero(np.isin(ids, self.allowed_ids(flt), assume_unique=True))[:k]
+        return [Hit(int(ids[i]), -float(rows[i][1])) for i in kept]
 
     def count_matching(self, term: str) -> int:
         """Passages containing the term, as FTS5 tokenises and stems it (uncached)."""

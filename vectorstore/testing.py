@@ -96,6 +96,19 @@ class StoreContract:
         assert docs <= {f"d{i:02d}" for i in range(20, 25)}
         assert len(store.lexical_search(["x3a", "x21a", "x22b"], 5, flt)) == 2
 
+    def test_a_filter_keeps_the_lexical_order_and_k(self, store):
+        # Passages repeating "kiwi" more often rank higher; a filter keeps that order among its
+        # own passages and still returns k of them, however many better ones it drops.
+        for i in range(12):
+            words = ["kiwi " * (i + 1) + f"filler{i}"]
+            store.upsert(*article(f"k{i:02d}", words, published=date(2001 + i % 2, 1, 1), seed=i))
+        everything = [h.passage_id for h in store.lexical_search(["kiwi"], 12)]
+        odd_years = PassageFilter(published_from=date(2002, 1, 1), published_to=date(2002, 12, 31))
+        kept = [h.passage_id for h in store.lexical_search(["kiwi"], 3, odd_years)]
+        allowed = {h.passage_id for h in store.lexical_search(["kiwi"], 12, odd_years)}
+        assert len(allowed) == 6
+        assert kept == [p for p in everything if p in allowed][:3]
+
     def test_date_filter_keeps_or_drops_undated(self, store):
         store.upsert(*article("dated", ["apple"], published=date(2020, 5, 1)))
         store.upsert(*article("undated", ["apple"], seed=1))

@@ -143,6 +143,11 @@ def title_answer(info: QuestionInfo, sentences: list[Sentence], weights: dict[st
     return None
 
 
+def writes_any(sent: Sentence, stems: set[str]) -> bool:
+    """Whether a word of the sentence has one of the stems (or is its demonym)."""
+    return any(stems_match(w, e) for w, _, _ in tokens(sent.text) for e in stems)
+
+
 def place_answer(info: QuestionInfo, sentences: list[Sentence]) -> Extracted | None:
     """'Where were they assassinated?': the locative phrase that goes with the question's own
     event word ("assassinated ... near Baghdad's international airport"); 'in'/'at' dropped,
@@ -154,6 +159,8 @@ def place_answer(info: QuestionInfo, sentences: list[Sentence]) -> Extracted | N
     for sent in sentences[:6]:
         if sent.score < 0.75 * sentences[0].score:
             break
+        if not writes_any(sent, events):
+            continue  # no anchor to parse for
         doc = parser(sent.text)
         anchors = [t for t in doc if any(stems_match(stem(t.text), e) for e in events)]
         options = []
@@ -185,6 +192,8 @@ def focus_answer(info: QuestionInfo, sentences: list[Sentence]) -> Extracted | N
     """'Which conference…': the noun phrase in the sentence headed by the focus noun."""
     parser = nlp.full()
     for sent in sentences[:3]:
+        if not writes_any(sent, {info.focus or ""}):
+            continue  # the parse is what costs; a sentence without the focus noun has no phrase
         doc = parser(sent.text)
         for tok in doc:
             if not stems_match(stem(tok.text), info.focus or ""):
