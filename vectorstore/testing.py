@@ -96,18 +96,27 @@ class StoreContract:
         assert docs <= {f"d{i:02d}" for i in range(20, 25)}
         assert len(store.lexical_search(["x3a", "x21a", "x22b"], 5, flt)) == 2
 
-    def test_a_filter_keeps_the_lexical_order_and_k(self, store):
-        # Passages repeating "kiwi" more often rank higher; a filter keeps that order among its
-        # own passages and still returns k of them, however many better ones it drops.
+    def test_a_filter_keeps_the_lexical_order_scores_and_k(self, store):
+        # Passages repeating "kiwi" more often rank higher; a filter keeps that order (and the
+        # scores) among its own passages and still returns k of them, however many better ones it
+        # drops; a passage added later is seen by the next search under the same filter.
         for i in range(12):
             words = ["kiwi " * (i + 1) + f"filler{i}"]
             store.upsert(*article(f"k{i:02d}", words, published=date(2001 + i % 2, 1, 1), seed=i))
-        everything = [h.passage_id for h in store.lexical_search(["kiwi"], 12)]
-        odd_years = PassageFilter(published_from=date(2002, 1, 1), published_to=date(2002, 12, 31))
-        kept = [h.passage_id for h in store.lexical_search(["kiwi"], 3, odd_years)]
-        allowed = {h.passage_id for h in store.lexical_search(["kiwi"], 12, odd_years)}
+        everything = [(h.passage_id, h.score) for h in store.lexical_search(["kiwi"], 12)]
+        in_2002 = PassageFilter(published_from=date(2002, 1, 1), published_to=date(2002, 12, 31))
+        allowed = {h.passage_id for h in store.lexical_search(["kiwi"], 12, in_2002)}
         assert len(allowed) == 6
-        assert kept == [p for p in everything if p in allowed][:3]
+        kept = [(h.passage_id, h.score) for h in store.lexical_search(["kiwi"], 3, in_2002)]
+        assert kept == [(p, s) for p, s in everything if p in allowed][:3]
+        assert store.lexical_search(["kiwi"], 0, in_2002) == []
+        store.upsert(*article("late", ["kiwi " * 40], published=date(2002, 6, 1), seed=99))
+        top = store.lexical_search(["kiwi"], 1, in_2002)[0]
+        assert store.get_passages([top.passage_id])[0].doc_id == "late"
+        assert store.lexical_search(["kiwi"], 5, PassageFilter(doc_ids=("k03",)))[0].passage_id in allowed
+        assert {store.get_passages([h.passage_id])[0].doc_id
+                for h in store.lexical_search(["kiwi"], 20, PassageFilter(include_undated=False))} \
+            == {f"k{i:02d}" for i in range(12)} | {"late"}
 
     def test_date_filter_keeps_or_drops_undated(self, store):
         store.upsert(*article("dated", ["apple"], published=date(2020, 5, 1)))

@@ -118,3 +118,30 @@ def test_a_short_form_knows_the_longer_candidate_that_holds_it():
     assert forms["joe biden"][1] == 1.0 and forms["joe biden"][2] > 0
     assert forms["president joe biden"][1] == 0.0 and forms["president joe biden"][2] > forms["joe biden"][2]
     assert forms["formella"] == (0.0, 0.0, 0.0)
+
+
+def test_the_focus_phrase_is_found_whether_or_not_the_word_pattern_splits_the_focus():
+    # Sentences without the focus noun are not parsed (the parse is what costs); a focus that the
+    # word pattern splits ("G-20") must still be looked for with spaCy's own tokens.
+    from qa.ask.extractive.phrases import focus_answer
+    from qa.ask.extractive.scoring import Sentence
+    from qa.ask.retrieval import RetrievedPassage
+    from qa.types import Article, Passage, Span
+
+    def sentences(*texts):
+        out = []
+        for n, text in enumerate(texts):
+            span = Span(0, len(text))
+            hit = RetrievedPassage(n, Passage(f"d{n}", 0, 0, len(text), text, [span], []),
+                                   Article(id=f"d{n}", title="t", text=text), 1.0, 0)
+            out.append(Sentence(hit, span, text, 1.0 - n / 10, []))
+        return out
+
+    info = analyse("Which conference did Portvale host in March?", date(2024, 4, 1))
+    found = focus_answer(info, sentences("The mayor opened the new quay on Monday.",
+                                         "Portvale hosted the Northern Harbours Conference in March."))
+    assert found is not None and found.text.endswith("Northern Harbours Conference")
+    info = analyse("What is the G-20?", date(2024, 4, 1))
+    assert info.focus == "g-20"
+    found = focus_answer(info, sentences('The G-20 "Group of Twenty" met in Rome.'))
+    assert found is not None and found.text.startswith("The G-20")

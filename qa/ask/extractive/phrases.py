@@ -8,7 +8,7 @@ from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, me
 from qa.ask.extractive.spans import LOCATIVE, TITLE_WORDS, balanced, one_per_article, sentence_at, title_start
 from qa.ask.question import QuestionInfo
 from qa.text import nlp
-from qa.text.tokens import STOP_WORDS, stem, stems_match, tokens
+from qa.text.tokens import STOP_WORDS, WORD, stem, stems_match, tokens
 from qa.types import Span
 
 _CONSEQUENCE = re.compile(r"^\W*(?:(?:that|this)(?:['’]s|\s+is|\s+was)\s+why|therefore|hence|"
@@ -192,8 +192,10 @@ def focus_answer(info: QuestionInfo, sentences: list[Sentence]) -> Extracted | N
     """'Which conference…': the noun phrase in the sentence headed by the focus noun."""
     parser = nlp.full()
     for sent in sentences[:3]:
-        if not writes_any(sent, {info.focus or ""}):
-            continue  # the parse is what costs; a sentence without the focus noun has no phrase
+        if info.focus and WORD.fullmatch(info.focus) and not writes_any(sent, {info.focus}):
+            # The parse is what costs; a sentence without the focus noun has no phrase. A focus
+            # the word pattern splits ("g-20", "covid-19") is left to spaCy's tokens.
+            continue
         doc = parser(sent.text)
         for tok in doc:
             if not stems_match(stem(tok.text), info.focus or ""):
