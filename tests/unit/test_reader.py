@@ -82,3 +82,28 @@ def test_the_recipe_figure_counts_only_quiz_questions_some_article_answers():
              Asked([], ["c"], "realtimeqa", 2, False), Asked([], ["d"], "seeds", 0, True)]
     assert quiz_exact(asked, [(1.0, True), (0.2, False), (0.9, True), (0.9, True)]) == 0.5
     assert quiz_exact([], []) == 0.0
+
+
+def test_training_grades_an_exact_answer_above_a_close_one():
+    from eval.train_reader import relevant
+
+    asked = Asked([("Jon Stewart", {}), ("Stewart", {}), ("Stephen Colbert", {})], ["Jon Stewart"], "news")
+    assert relevant(asked) == [2, 1, 0]
+    assert relevant(Asked([("Stewart", {})], [], "seeds", in_archive=False)) == [0]
+
+
+def test_a_hedged_figure_and_a_span_run_on_past_a_dash_give_their_bare_forms():
+    from qa.ask.extractive.reader import bare_forms
+
+    def bare(text: str, label: str) -> list[str]:
+        return [text[a:b] for a, b in bare_forms(text, 0, len(text), label)]
+
+    assert bare("nearly $200 million", "MONEY") == ["$200 million"]
+    assert bare("no more than\u00a0$35", "MONEY") == ["$35"]
+    assert bare("about 30", "CARDINAL") == ["30"]
+    assert bare("NOK 3.2 million", "MONEY") == []  # a currency code is part of the figure
+    assert bare("$7 million", "MONEY") == []
+    assert bare("Nearly 30", "CARDINAL") == []  # not lower-case hedge words: kept whole
+    assert bare("8 a.m. ― an hour", "TIME") == ["8 a.m."]
+    assert bare("30 -- 40", "CARDINAL") == []  # a range, not a run-on
+    assert bare("nearly Baghdad", "GPE") == []  # only figures lose their hedge

@@ -24,7 +24,7 @@ from qa.ask.extractive.typefit import PhraseVectors, asked_kind, similarities
 from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question, proximity
 from qa.ask.extractive.entities import is_modifier
 from qa.ask.extractive.spans import FIGURES, with_currency
-from qa.ask.question import QuestionInfo
+from qa.ask.question import NUMBER, QuestionInfo
 from qa.text.dates import names_a_time
 from qa.text.tokens import STOP_WORDS, stems_match, tokens
 
@@ -86,6 +86,8 @@ def candidates(info: QuestionInfo, sentences: list[Sentence], rule: Extracted | 
                 start, end, money = with_currency(sent.article_text, start, end)
                 label = "MONEY" if money else label
             add(sent, rank, start, end, label)
+            for bare_start, bare_end in bare_forms(sent.article_text, start, end, label):
+                add(sent, rank, bare_start, bare_end, label)
         for m in _QUOTED.finditer(sent.text):
             add(sent, rank, base + m.start(1), base + m.end(1), "QUOTE")
         for m in _CAPS.finditer(sent.text):
@@ -104,6 +106,24 @@ def candidates(info: QuestionInfo, sentences: list[Sentence], rule: Extracted | 
         else:
             out[key] = Candidate(rule.start, rule.end, rule.text, "RULE", rule.sentence, rank, dict(marks))
     return list(out.values())
+
+
+_FIGURE = re.compile(r"[$€£¥₹₽₩₪]|\d")
+_HEDGE = re.compile(r"(?:[a-z]+\s+)+")  # "nearly ", "no more than ", "a record ": lower-case words only
+_SPACED_DASH = re.compile(r"\s+(?:[―—–]|--?)\s+(?=[^\W\d])")
+
+
+def bare_forms(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
+    """Shorter spans of an entity that may be the answer itself: a figure without the words
+    that hedge it ("nearly $200 million" → "$200 million"; a currency code stays), and the part
+    before a spaced dash, where the tagger ran an entity on across one ("8 a.m. ― an hour")."""
+    out = []
+    span = text[start:end]
+    if label in NUMBER and (m := _FIGURE.search(span)) and m.start() and _HEDGE.fullmatch(span[: m.start()]):
+        out.append((start + m.start(), end))
+    if m := _SPACED_DASH.search(span):
+        out.append((start, start + m.start()))
+    return out
 
 
 def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, reference: date) -> None:
