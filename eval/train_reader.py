@@ -12,7 +12,9 @@ The confidence and the abstention threshold are chosen on scores the trees never
 training week (and a ninth of the seeds) is ranked by trees fitted on the others; a logistic
 fit of "the best candidate is right" on its score is the calibration, and the threshold is the
 probability in the middle of the best run of right outcomes on the seed questions (an exact
-answer, or an abstention on an unanswerable one). Run: `byline reader train`.
+answer, or an abstention on an unanswerable one), each scored where the shipped trees are unseen:
+an unanswerable question, which no tree learns from, by the shipped trees themselves. Run:
+`byline reader train`.
 """
 from __future__ import annotations
 
@@ -71,11 +73,9 @@ def ask_all(archive: Archive, items: list[Item], source: str) -> list[Asked]:
     return out
 
 
-def relevant(asked: Asked) -> list[int]:
-    """Each candidate's grade: 2 exact, 1 close, 0 neither. With close alone counted (one grade),
-    a surname ranked as high as the full name, and a hedged figure as the figure. Out of fold on
-    the training weeks' in-corpus questions (five candidate orders), one grade: 0.145 each;
-    graded: 0.162-0.197; graded, with the bare figures reader.candidates now adds: 0.179-0.188."""
+def grades(asked: Asked) -> list[int]:
+    """Each candidate's grade: 2 a gold answer exactly, 1 close to one, 0 neither. Close alone
+    would rank a surname as high as the full name, and a hedged figure as high as the figure."""
     if not asked.answers:
         return [0] * len(asked.candidates)
     return [2 if exact(text, asked.answers) == 1.0 else int(f1(text, asked.answers) >= POSITIVE_F1)
@@ -87,13 +87,19 @@ def fit_trees(asked: list[Asked], features: list[str]) -> list:
     return [fit_seed(asked, features, seed) for seed in range(ENSEMBLE)]
 
 
+def trained_on(asked: Asked) -> bool:
+    """Whether the trees learn from this question: it has a graded candidate among others. An
+    unanswerable question never is one."""
+    return len(asked.candidates) > 1 and any(grades(asked))
+
+
 def fit_seed(asked: list[Asked], features: list[str], seed: int):
     """LightGBM's lambdarank over the questions with a relevant candidate among others."""
     import lightgbm
 
-    groups = [a for a in asked if len(a.candidates) > 1 and any(relevant(a))]
+    groups = [a for a in asked if trained_on(a)]
     matrix = feature_matrix([f for a in groups for _, f in a.candidates], features)
-    labels = [y for a in groups for y in relevant(a)]
+    labels = [y for a in groups for y in grades(a)]
     model = lightgbm.LGBMRanker(**TREES, monotone_constraints=monotone(features),
                                 monotone_constraints_method="advanced", random_state=seed, deterministic=True,
                                 force_row_wise=True, n_jobs=2, verbose=-1)
@@ -179,20 +185,26 @@ def train(settings: Settings, shared: Path, out: Path = MODEL_FILE) -> dict:
     scale, shift = calibrate(held_out)
     if scale <= 0:
         raise ValueError(f"the calibration came out falling (scale {scale}): a higher score must be a likelier answer")
-    # A question without candidates always abstains: -1 is under every threshold.
-    probs = [(calibrated(s, scale, shift) if math.isfinite(s) else -1.0, right) for s, right in held_out]
-    threshold, held_out_em = best_threshold(asked, probs)
     boosters = fit_trees(asked, features)
+    # The threshold is applied to the shipped trees' scores, so it is judged on them wherever they
+    # are unseen scores: a question the trees never learn from (every unanswerable one) is scored
+    # by them; the others out of fold. Out-of-fold scores alone once put the threshold between two
+    # unanswerable seed questions' shipped scores ("When did Zarif visit Saudi Arabia?" answered).
+    shipped = top_scores(boosters, asked, features)
+    unseen = [top if trained_on(a) else mine for a, top, mine in zip(asked, held_out, shipped)]
+    # A question without candidates always abstains: -1 is under every threshold.
+    probs = [(calibrated(s, scale, shift) if math.isfinite(s) else -1.0, right) for s, right in unseen]
+    threshold, held_out_em = best_threshold(asked, probs)
     result = {
         "model": "LightGBM lambdarank (%s), monotone constraints, over candidate features; the mean of %d seeds"
                  % (", ".join(f"{k}={v}" for k, v in TREES.items()), ENSEMBLE),
         "trained_on": {"realtimeqa_2024q1_weeks": "1-9 (as_of <= %s)" % TRAIN_WEEKS_END,
                        "realtimeqa_questions": len(train_items), "seed_questions": len(seed_items),
-                       "questions_with_a_gold_candidate": sum(any(relevant(a)) for a in asked),
+                       "questions_with_a_gold_candidate": sum(any(grades(a)) for a in asked),
                        "rows": sum(len(a.candidates) for a in asked),
-                       "positives": sum(sum(y > 0 for y in relevant(a)) for a in asked),
-                       "exact_positives": sum(sum(y == 2 for y in relevant(a)) for a in asked),
-                       "right_out_of_fold_at_threshold": round(held_out_em, 3),
+                       "positives": sum(sum(y > 0 for y in grades(a)) for a in asked),
+                       "exact_positives": sum(sum(y == 2 for y in grades(a)) for a in asked),
+                       "right_unseen_at_threshold": round(held_out_em, 3),
                        # How well the recipe ranks news-quiz questions it was not fitted on: the
                        # figure to compare recipes by (the validation weeks are never read here).
                        "realtimeqa_in_corpus_exact_out_of_fold": quiz_exact(asked, held_out)},

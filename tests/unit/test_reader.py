@@ -85,11 +85,11 @@ def test_the_recipe_figure_counts_only_quiz_questions_some_article_answers():
 
 
 def test_training_grades_an_exact_answer_above_a_close_one():
-    from eval.train_reader import relevant
+    from eval.train_reader import grades
 
     asked = Asked([("Jon Stewart", {}), ("Stewart", {}), ("Stephen Colbert", {})], ["Jon Stewart"], "news")
-    assert relevant(asked) == [2, 1, 0]
-    assert relevant(Asked([("Stewart", {})], [], "seeds", in_archive=False)) == [0]
+    assert grades(asked) == [2, 1, 0]
+    assert grades(Asked([("Stewart", {})], [], "seeds", in_archive=False)) == [0]
 
 
 def test_a_hedged_figure_and_a_span_run_on_past_a_dash_give_their_bare_forms():
@@ -101,9 +101,34 @@ def test_a_hedged_figure_and_a_span_run_on_past_a_dash_give_their_bare_forms():
     assert bare("nearly $200 million", "MONEY") == ["$200 million"]
     assert bare("no more than\u00a0$35", "MONEY") == ["$35"]
     assert bare("about 30", "CARDINAL") == ["30"]
+    assert bare("nearly 40%", "PERCENT") == ["40%"]
     assert bare("NOK 3.2 million", "MONEY") == []  # a currency code is part of the figure
     assert bare("$7 million", "MONEY") == []
     assert bare("Nearly 30", "CARDINAL") == []  # not lower-case hedge words: kept whole
+    assert bare("minus 5 degrees", "QUANTITY") == []  # a sign, not a hedge
+    assert bare("between $10 and $20", "MONEY") == []
     assert bare("8 a.m. ― an hour", "TIME") == ["8 a.m."]
+    assert bare("nearly $200 million — a record", "MONEY") == ["nearly $200 million", "$200 million"]
     assert bare("30 -- 40", "CARDINAL") == []  # a range, not a run-on
+    assert bare("Jan. 5 – Feb. 3", "DATE") == []
     assert bare("nearly Baghdad", "GPE") == []  # only figures lose their hedge
+
+
+def test_bare_forms_are_candidates_sliced_from_the_article():
+    from datetime import date
+
+    from qa.ask.extractive.reader import candidates
+    from qa.ask.extractive.scoring import Sentence
+    from qa.ask.question import analyse
+    from qa.ask.retrieval import RetrievedPassage
+    from qa.types import Article, Passage, Span
+
+    text = "Portvale news. The pier will cost nearly $200 million, the mayor said."
+    sent = Span(15, len(text))
+    money = Span(text.index("nearly"), text.index(", the"), "MONEY")
+    art = Article(id="d", title="t", text=text, source="Harbour Post")
+    hit = RetrievedPassage(1, Passage("d", 0, 0, len(text), text, [sent], [money]), art, 1.0, 0)
+    found = candidates(analyse("How much will the pier cost?", date(2024, 5, 12)),
+                       [Sentence(hit, sent, text[sent.start:sent.end], 1.0, [money])], None)
+    assert {"nearly $200 million", "$200 million"} <= {c.text for c in found}
+    assert all(text[c.start:c.end] == c.text for c in found)

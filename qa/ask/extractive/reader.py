@@ -1,8 +1,8 @@
 """The learned reader: candidate answers from the best sentences of several articles, each
 described by features and ranked by a model learned from data (`byline reader train`).
 
-Candidates are the stored named entities of those sentences (figures keep their currency),
-quoted phrases, runs of capitalised words, common-noun phrases where the question asks for a
+Candidates are the stored named entities of those sentences (figures keep their currency; a
+hedged figure is also a candidate bare, bare_forms()), quoted phrases, runs of capitalised words, common-noun phrases where the question asks for a
 thing of an open kind (chunks.py), and the span the type rules cut (extract()). Where the
 question names the kind it wants ("which sport", "which comedian"), each candidate's semantic
 fit to that kind, and its entity class's, are features (typefit.py). The ranking model and the
@@ -24,7 +24,7 @@ from qa.ask.extractive.typefit import PhraseVectors, asked_kind, similarities
 from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question, proximity
 from qa.ask.extractive.entities import is_modifier
 from qa.ask.extractive.spans import FIGURES, with_currency
-from qa.ask.question import NUMBER, QuestionInfo
+from qa.ask.question import QuestionInfo
 from qa.text.dates import names_a_time
 from qa.text.tokens import STOP_WORDS, stems_match, tokens
 
@@ -108,21 +108,25 @@ def candidates(info: QuestionInfo, sentences: list[Sentence], rule: Extracted | 
     return list(out.values())
 
 
-_FIGURE = re.compile(r"[$€£¥₹₽₩₪]|\d")
+_FIGURE_START = re.compile(r"[$€£¥₹₽₩₪]|\d")
 _HEDGE = re.compile(r"(?:[a-z]+\s+)+")  # "nearly ", "no more than ", "a record ": lower-case words only
-_SPACED_DASH = re.compile(r"\s+(?:[―—–]|--?)\s+(?=[^\W\d])")
+_SIGN_WORDS = {"minus", "negative", "between", "from"}  # words a figure means nothing without
+_RUN_ON_DASH = re.compile(r"\s+(?:[―—–]|--?)\s+(?=[a-z])")  # "8 a.m. ― an hour": a clause follows
 
 
 def bare_forms(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
-    """Shorter spans of an entity that may be the answer itself: a figure without the words
-    that hedge it ("nearly $200 million" → "$200 million"; a currency code stays), and the part
-    before a spaced dash, where the tagger ran an entity on across one ("8 a.m. ― an hour")."""
+    """Shorter spans of an entity that may be the answer itself: the part before a spaced dash
+    followed by a lower-case clause, where the tagger ran an entity on ("8 a.m. ― an hour"), and
+    a figure in digits without the lower-case words that hedge it ("nearly $200 million" →
+    "$200 million"; a currency code stays, and so does "minus" or "between")."""
     out = []
+    if m := _RUN_ON_DASH.search(text, start, end):
+        end = m.start()
+        out.append((start, end))
     span = text[start:end]
-    if label in NUMBER and (m := _FIGURE.search(span)) and m.start() and _HEDGE.fullmatch(span[: m.start()]):
+    if label in FIGURES | {"PERCENT"} and (m := _FIGURE_START.search(span)) and m.start() \
+            and _HEDGE.fullmatch(span[: m.start()]) and not _SIGN_WORDS & set(span[: m.start()].split()):
         out.append((start + m.start(), end))
-    if m := _SPACED_DASH.search(span):
-        out.append((start, start + m.start()))
     return out
 
 
