@@ -166,7 +166,7 @@ def corpus_archive(settings: Settings, corpus: Path, embedder: Embedder | None =
     data = Path(settings.data_dir)
     if embedder is None:
         embedder = Embedder(settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
-                            settings.embedding_batch_size)
+                            settings.embedding_batch_size, settings.onnx_dir())
     slug = re.sub(r"[^A-Za-z0-9_.-]", "_", settings.embedding_model)[-40:]
     store = FaissStore(data / "eval" / corpus_key(corpus) / f"index-{slug}", embedder.dim,
                        space=settings.embedding_model)
@@ -204,7 +204,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
     `held_out_from` adds the scores of the questions asked before that day and from it on."""
     data = Path(settings.data_dir)
     embedder = Embedder(settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
-                        settings.embedding_batch_size)
+                        settings.embedding_batch_size, settings.onnx_dir())
     t0 = time.perf_counter()
     drafts = list(load_corpus(corpus))
     if log:

@@ -31,7 +31,7 @@ class Archive:
         data.mkdir(parents=True, exist_ok=True)
         self.embedder = embedder or Embedder(
             settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
-            settings.embedding_batch_size,
+            settings.embedding_batch_size, settings.onnx_dir(),
         )
         self.store = store or open_store(settings.store, data / "index", self.embedder.dim, space=self.embedder.name)
         self.ingestor = Ingestor(self.store, self.embedder, settings.reference_date(),

