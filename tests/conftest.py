@@ -18,7 +18,8 @@ def settings(tmp_path_factory):
     from qa.settings import Settings
 
     data = tmp_path_factory.mktemp("data")
-    return Settings(data_dir=data, seeds_dir=SEEDS, today="2026-11-22")
+    # model_dir of its own: the embedding model's ONNX export is made here, not in the user's cache.
+    return Settings(data_dir=data, seeds_dir=SEEDS, today="2026-11-22", model_dir=tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture(scope="session")

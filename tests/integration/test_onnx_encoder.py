@@ -1,13 +1,13 @@
-"""ONNX Runtime encodes a question and short phrases exactly as sentence-transformers does."""
+"""ONNX Runtime encodes a question and short phrases as sentence-transformers does."""
 import logging
+import shutil
 
 import numpy as np
-
-from qa.ingest.embeddings import FAST_BATCH, model_path
-from qa.ingest.onnx_encoder import _weights_digest, onnx_encoder
+from qa.ingest.embeddings import SHORT_BATCH, Embedder, model_path
+from qa.ingest.onnx_encoder import OnnxEncoder, _weights_digest, load_onnx_encoder
 
 TEXTS = [
-    "Who invited Zarif to Baghdad in 2025?",
+    "Who won the Nevada primary this week?",
     "Seyyed Ammar al-Hakim",
     "",  # an empty text is two special tokens, pooled like any other
     "Ünïcode – “quotes”, Ærø and 東京",
@@ -16,38 +16,73 @@ TEXTS = [
 ]
 
 
+def st_vectors(embedder, texts):
+    return embedder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+
+
 def test_onnx_vectors_are_sentence_transformers_vectors(embedder):
-    assert embedder.fast is not None, "the ONNX encoder is on by default for all-MiniLM-L6-v2"
-    expected = embedder.model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True,
-                                     show_progress_bar=False)
+    assert embedder.short_batch_encoder is not None, "ONNX Runtime is on by default for all-MiniLM-L6-v2"
+    expected = st_vectors(embedder, TEXTS)
     got = embedder.encode(TEXTS)  # a short batch: ONNX Runtime's
     assert got.shape == expected.shape and got.dtype == np.float32
     assert np.abs(got - expected).max() < 1e-5
     for text, vector in zip(TEXTS, expected):  # one at a time: no padding at all
-        assert np.abs(embedder.fast.encode([text])[0] - vector).max() < 1e-5
+        assert np.abs(embedder.short_batch_encoder.encode([text])[0] - vector).max() < 1e-5
 
 
 def test_long_batches_stay_with_sentence_transformers(embedder, monkeypatch):
     calls = []
-    monkeypatch.setattr(embedder.fast, "encode", lambda texts: calls.append(len(texts)))
-    embedder.encode(["a text"] * (FAST_BATCH + 1))
+    monkeypatch.setattr(embedder.short_batch_encoder, "encode", lambda texts: calls.append(len(texts)))
+    embedder.encode(["a text"] * (SHORT_BATCH + 1))
     assert calls == []
-    embedder.encode(["a text"] * FAST_BATCH)
-    assert calls == [FAST_BATCH]
+    embedder.encode(["a text"] * SHORT_BATCH)
+    assert calls == [SHORT_BATCH]
 
 
-def test_the_export_is_kept_and_reused(embedder, settings):
+def test_the_export_is_kept_readable_and_reused(embedder, settings):
     folder = settings.onnx_dir()
     files = list(folder.glob("all-MiniLM-L6-v2-*.onnx"))
     assert len(files) == 1 and _weights_digest(model_path("all-MiniLM-L6-v2")) in files[0].name
+    assert files[0].stat().st_mode & 0o044, "others sharing the folder can read the export"
     before = files[0].stat().st_mtime_ns
-    assert onnx_encoder(embedder.model, embedder.name, model_path(embedder.name), folder) is not None
+    assert load_onnx_encoder(embedder.model, embedder.name, model_path(embedder.name), folder) is not None
     assert files[0].stat().st_mtime_ns == before
+    assert not list(folder.glob("*.tmp"))
 
 
-def test_an_unreadable_export_leaves_sentence_transformers_to_encode(embedder, tmp_path, caplog):
-    folder = model_path(embedder.name)
-    (tmp_path / f"all-MiniLM-L6-v2-{_weights_digest(folder)}.onnx").write_bytes(b"not a model")
+def test_a_damaged_export_is_made_again(embedder, settings, tmp_path, caplog):
+    weights = model_path(embedder.name)
+    damaged = tmp_path / f"all-MiniLM-L6-v2-{_weights_digest(weights)}.onnx"
+    damaged.write_bytes(b"not a model")
     with caplog.at_level(logging.WARNING, logger="byline"):
-        assert onnx_encoder(embedder.model, embedder.name, folder, tmp_path) is None
+        encoder = load_onnx_encoder(embedder.model, embedder.name, weights, tmp_path)
+    assert encoder is not None and "exporting it again" in caplog.text
+    assert damaged.stat().st_size > 1_000_000
+    assert np.abs(encoder.encode(TEXTS[:2]) - st_vectors(embedder, TEXTS[:2])).max() < 1e-5
+
+
+def test_vectors_that_differ_leave_sentence_transformers_to_encode(embedder, settings, tmp_path, monkeypatch, caplog):
+    exported = next(settings.onnx_dir().glob("all-MiniLM-L6-v2-*.onnx"))
+    shutil.copy(exported, tmp_path / exported.name)
+    real = OnnxEncoder.encode
+    monkeypatch.setattr(OnnxEncoder, "encode", lambda self, texts: real(self, texts) + 1e-3)
+    exports = []
+    monkeypatch.setattr("qa.ingest.onnx_encoder._export",
+                        lambda model, path: exports.append(shutil.copy(exported, path)))  # as fast as a copy
+    with caplog.at_level(logging.WARNING, logger="byline"):
+        assert load_onnx_encoder(embedder.model, embedder.name, model_path(embedder.name), tmp_path) is None
+    assert len(exports) == 1, "the cached file is exported again once, then given up on"
+    assert "differ from sentence-transformers'" in caplog.text and "ONNX Runtime is off" in caplog.text
+
+
+def test_an_unwritable_cache_leaves_sentence_transformers_to_encode(embedder, tmp_path, caplog):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("where the folder should be")
+    with caplog.at_level(logging.WARNING, logger="byline"):
+        assert load_onnx_encoder(embedder.model, embedder.name, model_path(embedder.name), blocked) is None
     assert "ONNX Runtime is off" in caplog.text
+
+
+def test_onnx_can_be_turned_off(settings):
+    assert settings.model_copy(update={"embedding_onnx": False}).onnx_dir() is None
+    assert Embedder(onnx_dir=None).short_batch_encoder is None
