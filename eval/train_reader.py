@@ -1,10 +1,10 @@
 """Train the learned reader (qa/ask/extractive/reader.json) from data built reproducibly.
 
 Training questions: RealTimeQA 2024 Q1 weeks 1-9 (as_of up to 2024-03-01) asked over its
-corpus, plus the seed questions over the seeds: the team's (eval/seed_questions.jsonl) and 40
-written blind by a newcomer who read only the articles (eval/seed_questions_newcomer.jsonl), in
-the words of someone outside the team. Weeks 10-13 are never read here: they are the validation
-weeks. Each question is asked as the service asks it, and every candidate the
+corpus, plus the team's seed questions over the seeds. Weeks 10-13 are never read here: they
+are the validation weeks, and neither are the seed questions newcomers wrote
+(eval/seed_questions_newcomer.jsonl, eval/seed_questions_blind.jsonl): they measure how Byline
+does on questions nobody here wrote. Each question is asked as the service asks it, and every candidate the
 reader describes becomes a row of its question's group, graded: 2 where it is a gold answer
 exactly, 1 where it is close to one (token F1 >= 0.6 after SQuAD normalisation: "Stewart" for
 "Jon Stewart"), 0 otherwise. LightGBM's lambdarank learns to put the best grade first, under the
@@ -38,7 +38,6 @@ from qa.ask.service import Trace
 from qa.settings import Settings
 
 log = logging.getLogger("byline")
-NEWCOMER_QUESTIONS = Path(__file__).with_name("seed_questions_newcomer.jsonl")
 TRAIN_WEEKS_END = date(2024, 3, 1)  # RealTimeQA 2024 Q1 weeks 1-9; 10-13 are for validation
 POSITIVE_F1 = 0.6
 ENSEMBLE = 5  # seeds whose scores are averaged: one seed alone moves a few answers either way
@@ -176,7 +175,7 @@ def quiz_exact(asked: list[Asked], tops: list[tuple[float, bool]]) -> float:
 def train(settings: Settings, shared: Path, out: Path = MODEL_FILE) -> dict:
     corpus, questions = shared / "corpus.jsonl", shared / "questions.jsonl"
     train_items = [q for q in load_questions(questions) if q.as_of and q.as_of <= TRAIN_WEEKS_END]
-    seed_items = load_questions(default_questions()) + load_questions(NEWCOMER_QUESTIONS)
+    seed_items = load_questions(default_questions())
     asked: list[Asked] = []
     for name, source, items in (("realtimeqa", corpus, train_items), ("seeds", Path(settings.seeds_dir), seed_items)):
         archive = corpus_archive(settings, source)

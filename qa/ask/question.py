@@ -38,8 +38,6 @@ PLACE_NOUNS = {
     "neighborhood", "neighbourhood", "nations", "countries", "cities",
 }
 TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "week"}
-# "How many days after…", "how many years…": a duration, which the tagger labels a date ("five days").
-TIME_UNITS = {"seconds", "minutes", "hours", "days", "nights", "weeks", "months", "years", "decades", "centuries"}
 NUMBER_NOUNS = {"number", "amount", "percentage", "percent", "share", "sum", "price", "cost",
                 "figure", "total", "count", "age"}
 # "At what price", "what percentage": the amount is of one kind; a bare count ("three") is not it.
@@ -147,7 +145,7 @@ def analyse(question: str, reference: date) -> QuestionInfo:
     elif wh == "where":
         info.labels = PLACE
     elif wh == "how many":
-        info.labels = DURATION if focus in TIME_UNITS else NUMBER
+        info.labels = NUMBER
     elif wh == "how much":
         info.labels = MONEY
     elif wh in ("how long", "how far"):

@@ -134,72 +134,8 @@ def test_bare_forms_are_candidates_sliced_from_the_article():
     assert all(text[c.start:c.end] == c.text for c in found)
 
 
-def test_how_many_days_or_years_asks_for_a_duration_which_the_tagger_labels_a_date():
-    from datetime import date
-
-    from qa.ask.question import DURATION, NUMBER, analyse
-
-    day = date(2024, 5, 12)
-    assert analyse("How many days after the storm did the ferry sail again?", day).labels == DURATION
-    assert analyse("How many years did the mayor serve?", day).labels == DURATION
-    assert "DATE" in analyse("How many weeks did the strike last?", day).labels
-    assert analyse("How many people attended the festival?", day).labels == NUMBER
-    assert analyse("How many votes did she win?", day).labels == NUMBER
-
-
-def _described(question: str, text: str, spans: list[tuple[str, str]]):
-    """The candidates of one hand-made sentence, described as the reader describes them."""
-    from datetime import date
-
-    from qa.ask.extractive.reader import candidates, describe
-    from qa.ask.extractive.scoring import Sentence, term_weights
-    from qa.ask.question import analyse
-    from qa.ask.retrieval import RetrievedPassage
-    from qa.types import Article, Passage, Span
-
-    sent = Span(0, len(text))
-    ents = [Span(text.index(s), text.index(s) + len(s), label) for s, label in spans]
-    art = Article(id="d", title="t", text=text, source="Harbour Post")
-    hit = RetrievedPassage(1, Passage("d", 0, 0, len(text), text, [sent], ents), art, 1.0, 0)
-    info = analyse(question, date(2024, 5, 12))
-    weights = term_weights(info, {})
-    found = candidates(info, [Sentence(hit, sent, text, 1.0, ents)], None)
-    describe(info, found, weights, date(2024, 5, 12))
-    return {c.text: c.features for c in found}
-
-
-def test_a_name_written_after_the_role_the_question_names_is_marked():
-    text = ("Mayor Ana Lind met Harbour Minister Tomas Berg and the port's director, "
-            "Ola Strand, in Portvale on Monday.")
-    spans = [("Ana Lind", "PERSON"), ("Tomas Berg", "PERSON"), ("Ola Strand", "PERSON"), ("Portvale", "GPE")]
-    feats = _described("Who is Portvale's harbour minister?", text, spans)
-    assert feats["Tomas Berg"]["role_adjacent"] == 1.0
-    assert feats["Ana Lind"]["role_adjacent"] == 0.0  # her role is not the one asked about
-    assert feats["Ola Strand"]["role_adjacent"] == 0.0
-    assert all(f["role_adjacent"] == 0.0 for f in _described("Who met Tomas Berg?", text, spans).values())
-
-
-def test_a_role_said_to_be_another_countrys_is_marked_as_such():
-    text = "Norwegian Prime Minister Ana Lind met Swedish Prime Minister Tomas Berg in Portvale."
-    spans = [("Norwegian", "NORP"), ("Ana Lind", "PERSON"), ("Swedish", "NORP"), ("Tomas Berg", "PERSON")]
-    feats = _described("Who is Sweden's prime minister?", text, spans)
-    assert (feats["Tomas Berg"]["role_adjacent"], feats["Tomas Berg"]["role_of_another"]) == (1.0, 0.0)
-    assert (feats["Ana Lind"]["role_adjacent"], feats["Ana Lind"]["role_of_another"]) == (0.0, 1.0)
-    unowned = _described("Who is the prime minister?", text, spans)  # no owner asked: both fit
-    assert unowned["Ana Lind"]["role_adjacent"] == unowned["Tomas Berg"]["role_adjacent"] == 1.0
-
-
-def test_a_duration_question_fits_a_date_that_measures_time_not_one_that_names_it():
-    text = "The ferry sailed again on May 9, five days after the storm, the port said."
-    feats = _described("How many days after the storm did the ferry sail again?", text,
-                       [("May 9", "DATE"), ("five days", "DATE")])
-    assert feats["five days"]["label_fits"] == 1.0
-    assert feats["May 9"]["label_fits"] == 0.0
-    when = _described("When did the ferry sail again?", text, [("May 9", "DATE"), ("five days", "DATE")])
-    assert when["May 9"]["label_fits"] == 1.0
-
-
-def test_the_newcomers_seed_questions_are_answered_in_their_articles_and_only_one_set_is_trained_on():
+def test_the_newcomers_seed_questions_are_answered_in_their_articles_and_never_trained_on():
+    import re
     from pathlib import Path
 
     import eval.train_reader as training
@@ -208,13 +144,15 @@ def test_the_newcomers_seed_questions_are_answered_in_their_articles_and_only_on
     root = Path(__file__).resolve().parents[2]
     sets = {name: load_questions(root / "eval" / name)
             for name in ("seed_questions_newcomer.jsonl", "seed_questions_blind.jsonl")}
-    ids = [i.id for i in load_questions(default_questions())] + [i.id for s in sets.values() for i in s]
-    assert len(ids) == len(set(ids))
+    every = load_questions(default_questions()) + [i for s in sets.values() for i in s]
+    assert len({i.id for i in every}) == len(every)
+    assert len({i.question.lower() for i in every}) == len(every), "no question is asked twice"
     for items in sets.values():
-        assert len(items) == 40 and sum(not i.answers for i in items) >= 3
+        assert len(items) >= 38 and sum(not i.answers for i in items) >= 3
         for item in items:
             for answer in item.answers:  # every answer as written in the article it cites
                 assert any(answer in (root / "seeds" / f"{src}.txt").read_text(encoding="utf-8")
                            for src in item.sources), (item.id, answer)
-    assert training.NEWCOMER_QUESTIONS.name == "seed_questions_newcomer.jsonl"
-    assert "seed_questions_blind" not in Path(training.__file__).read_text()  # never trained on
+    # Training reads the RealTimeQA questions and the team's seed questions, nothing else.
+    read = re.findall(r"load_questions\((.*?)\)(?:\s|$|\])", Path(training.__file__).read_text())
+    assert sorted(read) == ["default_questions()", "questions"]

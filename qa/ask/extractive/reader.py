@@ -23,10 +23,10 @@ from qa.ask.extractive.ranker import RULES_ABSTAIN_BELOW, Ranker, load_ranker
 from qa.ask.extractive.typefit import PhraseVectors, asked_kind, similarities
 from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question, proximity
 from qa.ask.extractive.entities import is_modifier
-from qa.ask.extractive.spans import FIGURES, TITLE_WORDS, with_currency
-from qa.ask.question import DURATION, QuestionInfo
+from qa.ask.extractive.spans import FIGURES, with_currency
+from qa.ask.question import QuestionInfo
 from qa.text.dates import names_a_time
-from qa.text.tokens import POSSESSIVE, QUESTION_WORDS, STOP_WORDS, WORD, stems_match, tokens
+from qa.text.tokens import STOP_WORDS, stems_match, tokens
 
 TOP_SENTENCES = 25  # candidate sentences read per question
 KIND_TEXTS = 16  # distinct candidate texts, best first, whose fit to the kind asked for is measured
@@ -142,7 +142,6 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
     top_passage = max((s.passage.score for s in sentences.values()), default=0.0) or 1.0
     total_weight = sum(weights.values()) or 1.0
     q_stems = [t.stem for t in info.terms]
-    roles, whose = asked_role(info)  # "president", "speaker"; "Iraq" in "Iraq's president"
     forms = _forms(found)
     for c in found:
         key = fold(c.text)
@@ -154,8 +153,7 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         label = LABEL_CLASSES.get(c.label, "other")
         f = c.features
         f[f"wh={wh}|label={label}"] = 1.0
-        f["label_fits"] = float(bool(info.labels) and c.label in info.labels
-                                and not (info.labels == DURATION and c.label in ("DATE", "TIME") and not _spans_time(c.text)))
+        f["label_fits"] = float(bool(info.labels) and c.label in info.labels)
         f["open_question"] = float(not info.labels)
         f["sentence_support"] = c.sentence.score
         f["sentence_rank"] = 1.0 / (1 + c.sentence_rank)
@@ -179,7 +177,6 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         f["lowercase"] = float(c.text[:1].islower())
         f["has_digit"] = float(any(ch.isdigit() for ch in c.text))
         f["focus_adjacent"] = float(_next_to_focus(c, info))
-        f["role_adjacent"], f["role_of_another"] = map(float, _after_role(c, roles, whose))
         f["in_time_phrase"] = float(bool(info.time and info.time.phrase and key
                                          and f" {key} " in f" {fold(info.time.phrase)} "))
         f["date_names_time"] = float(c.label in ("DATE", "TIME") and names_a_time(c.text))
@@ -229,51 +226,6 @@ def _next_to_focus(c: Candidate, info: QuestionInfo) -> bool:
         tokens(text[c.end: min(c.sentence.span.end, c.end + 30)])[:2]
     return any(stems_match(w, info.focus) for w, _, _ in around) or any(
         stems_match(w, info.focus) for w, _, _ in tokens(c.text))
-
-
-_TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|night|week|month|year|decade|centur(?:y|ies))s?\b", re.I)
-
-
-def _spans_time(text: str) -> bool:
-    """A date that measures time ("five days", "nearly 4 years"), not one that names it ("January 3")."""
-    return bool(_TIME_UNIT.search(text))
-
-
-def asked_role(info: QuestionInfo) -> tuple[set[str], str | None]:
-    """The roles a question names ("president", "prime minister") as stems, and the name written
-    before them that says whose they are ("Iraq's president" → "Iraq"), if any."""
-    roles = {t.stem for t in info.terms if t.text.lower() in TITLE_WORDS}
-    words = WORD.findall(info.text)
-    for before, word in zip([""] + words, words):
-        if word.lower() in TITLE_WORDS and before[:1].isupper() and before.lower() not in QUESTION_WORDS:
-            return roles, POSSESSIVE.sub("", before)
-    return roles, None
-
-
-def _after_role(c: Candidate, roles: set[str], whose: str | None) -> tuple[bool, bool]:
-    """Whether a role the question names is written right before the candidate, or in it ("Who
-    was Iraq's president?" → "Iraqi President Abdul Latif Rashid"), and whether that role is
-    then said to be another's: a country or people tagged right before it that the question's
-    does not name ("Iranian President Masoud Pezeshkian")."""
-    if not roles:
-        return False, False
-    text = c.sentence.article_text
-    start = max(c.sentence.span.start, c.start - 40)
-    found = [(a, b) for w, a, b in tokens(text[start: c.start], start)[-3:] + tokens(c.text, c.start) if w in roles]
-    if not found:
-        return False, False
-    first = found[0][0]
-    owner = next((text[e.start:e.end] for e in c.sentence.entities
-                  if e.label in ("NORP", "GPE") and 0 <= first - e.end <= 2), None)
-    other = bool(whose and owner and not _same_name(owner, whose))
-    return not other, other
-
-
-def _same_name(a: str, b: str) -> bool:
-    """Iraq and Iraqi, Iran and Iranian: the same country or people, written as either."""
-    a, b = (re.sub(r"[^a-z]", "", POSSESSIVE.sub("", x).lower()) for x in (a, b))
-    k = min(len(a), len(b), 4)
-    return a[:k] == b[:k] and k >= 4 or a == b
 
 
 @dataclass
@@ -331,10 +283,6 @@ def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: 
             c.features["kind_label_fit"] = labels[label] if label in labels else math.nan
             c.features["kind_label_gap"] = labels[label] - best_label if label in labels else math.nan
         _score(found, ranker)
-    # A rule, not a weight: too few training questions name whose role they ask about for the
-    # trees to learn that "Iranian President X" does not answer "Iraq's president".
-    if ranker is not None:
-        found.sort(key=lambda c: c.features.get("role_of_another", 0.0))
     return found
 
 
