@@ -5,6 +5,7 @@ The Embedder also speaks LangChain's Embeddings interface, so LangChain componen
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 import threading
@@ -15,6 +16,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from qa.ingest.onnx_encoder import OnnxEncoder, load_onnx_encoder
+
+log = logging.getLogger("byline")
 
 # Models load from installed packages or local folders only: never from a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -119,7 +122,11 @@ class Embedder(Embeddings):
             out = self.model.query(list(texts)) if query else self.model.passage(list(texts))
             return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
         if self.short_batch_encoder is not None and len(texts) <= SHORT_BATCH:
-            return self.short_batch_encoder.encode(texts)
+            try:
+                return self.short_batch_encoder.encode(texts)
+            except Exception as exc:  # noqa: BLE001 - an accelerator only: the request is answered all the same
+                log.warning("ONNX Runtime failed (%s); sentence-transformers encodes everything from now on", exc)
+                self.short_batch_encoder = None
         return self.model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,

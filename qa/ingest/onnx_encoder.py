@@ -13,12 +13,14 @@ sentence-transformers are written here.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import inspect
 import logging
 import os
 import tempfile
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
@@ -66,17 +68,30 @@ def load_onnx_encoder(model, name: str, weights_folder: Path, cache_dir: Path) -
             return None
         slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[-40:]
         path = cache_dir / f"{slug}-{_weights_digest(weights_folder)}.onnx"
-        if path.is_file():
-            try:
-                return _checked(model, path)
-            except Exception as exc:  # noqa: BLE001 - a damaged or stale file: exported again, once
-                log.warning("the ONNX export %s can't be used (%s); exporting it again", path, exc)
-                path.unlink(missing_ok=True)
-        _export(model, path)
-        return _checked(model, path)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with _exclusive(cache_dir / f"{path.name}.lock"):  # servers starting together export it once
+            if path.is_file():
+                try:
+                    return _checked(model, path)
+                except Exception as exc:  # noqa: BLE001 - a damaged or stale file: exported again, once
+                    log.warning("the ONNX export %s can't be used (%s); exporting it again", path, exc)
+                    path.unlink(missing_ok=True)
+            _export(model, path)
+            return _checked(model, path)
     except Exception as exc:  # noqa: BLE001 - any failure leaves sentence-transformers to encode
         log.warning("ONNX Runtime is off, sentence-transformers encodes everything: %s", exc)
         return None
+
+
+@contextmanager
+def _exclusive(lock: Path):
+    """Held by one process (or thread) at a time: the others wait, then find the file made."""
+    with lock.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _checked(model, path: Path) -> OnnxEncoder:

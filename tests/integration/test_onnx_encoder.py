@@ -86,3 +86,39 @@ def test_an_unwritable_cache_leaves_sentence_transformers_to_encode(embedder, tm
 def test_onnx_can_be_turned_off(settings):
     assert settings.model_copy(update={"embedding_onnx": False}).onnx_dir() is None
     assert Embedder(onnx_dir=None).short_batch_encoder is None
+
+
+def test_processes_starting_together_export_once(embedder, settings, tmp_path, monkeypatch):
+    import threading
+    import time
+
+    exported = next(settings.onnx_dir().glob("all-MiniLM-L6-v2-*.onnx"))
+    exports = []
+
+    def slow_export(model, path):  # as a real export would, but a copy
+        exports.append(path)
+        time.sleep(0.5)
+        shutil.copy(exported, path)
+
+    monkeypatch.setattr("qa.ingest.onnx_encoder._export", slow_export)
+    found = []
+    starts = [threading.Thread(target=lambda: found.append(
+        load_onnx_encoder(embedder.model, embedder.name, model_path(embedder.name), tmp_path))) for _ in range(2)]
+    for t in starts:
+        t.start()
+    for t in starts:
+        t.join()
+    assert len(exports) == 1 and len(found) == 2 and all(e is not None for e in found)
+
+
+def test_onnx_runtime_failing_mid_request_leaves_sentence_transformers_to_answer(settings, monkeypatch, caplog):
+    own = Embedder(onnx_dir=settings.onnx_dir())  # not the shared one: this turns its ONNX off
+
+    def broken(texts):
+        raise RuntimeError("the session failed")
+
+    monkeypatch.setattr(own.short_batch_encoder, "encode", broken)
+    with caplog.at_level(logging.WARNING, logger="byline"):
+        got = own.encode(TEXTS[:2])
+    assert np.abs(got - st_vectors(own, TEXTS[:2])).max() < 1e-6
+    assert own.short_batch_encoder is None and "ONNX Runtime failed" in caplog.text
