@@ -12,7 +12,7 @@ import queue
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -29,6 +29,8 @@ _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 class LocalChatModel(BaseChatModel):
     """A GGUF chat model run in-process by llama.cpp (xllamacpp), greedy by default so the
     same question over the same passages gets the same answer."""
+
+    takes_grammar: ClassVar[bool] = True  # llama.cpp holds generation to a GBNF grammar passed per call
 
     model_path: str
     n_ctx: int = 4096
@@ -71,18 +73,22 @@ class LocalChatModel(BaseChatModel):
                 self._server = xllamacpp.Server(params)
             return self._server
 
-    def _request(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool) -> dict:
+    def _request(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool,
+                 grammar: str | None = None) -> dict:
         body: dict[str, Any] = {
             "messages": [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages],
             "max_tokens": self.max_tokens, "temperature": self.temperature, "stream": stream,
         }
         if stop:
             body["stop"] = stop
+        if grammar:
+            body["grammar"] = grammar
         return body
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        result = self._load().handle_chat_completions(self._request(messages, stop, stream=False))
+        result = self._load().handle_chat_completions(
+            self._request(messages, stop, stream=False, grammar=kwargs.get("grammar")))
         if "error" in result:
             raise RuntimeError(f"llama.cpp: {result['error']}")
         text = result["choices"][0]["message"].get("content") or ""
@@ -104,7 +110,8 @@ class LocalChatModel(BaseChatModel):
 
         def run() -> None:
             try:
-                result = server.handle_chat_completions(self._request(messages, stop, stream=True), on_chunk)
+                result = server.handle_chat_completions(
+                    self._request(messages, stop, stream=True, grammar=kwargs.get("grammar")), on_chunk)
                 if isinstance(result, dict) and "error" in result:
                     pieces.put(RuntimeError(f"llama.cpp: {result['error']}"))
             except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread

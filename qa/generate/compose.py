@@ -101,7 +101,8 @@ class Generator:
         sentences = chosen + [x for group in groups for x in group if all(x is not c for c in chosen)]
         timings = dict(extractive.timings_ms)
         t1 = time.perf_counter()
-        reply = self._chain.invoke({"sentences": reader.sentence_block(groups), "question": reading.query})
+        reply = self._chain.invoke({"sentences": reader.sentence_block(groups), "question": reading.query,
+                                    "grammar": reader.quote_grammar(sentences)})
         phrase = reply.text if hasattr(reply, "text") else str(reply)
         timings["generate"] = round((time.perf_counter() - t1) * 1000, 1)
         timings["total"] = round((time.perf_counter() - started) * 1000, 1)

@@ -6,6 +6,8 @@ phrase is kept only where it is written in one of those sentences (case, quotes 
 punctuation aside), and that sentence is its citation; otherwise the extractive answer stands.
 The instructions come first and never change, so llama.cpp keeps their part of the prompt
 cached between questions; what follows is short, since the prompt is what costs time on a CPU.
+A local model is also held to a grammar (quote_grammar()) that lets it write nothing but a run of
+whole words of one shown sentence; a remote one is only checked afterwards.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableLambda
 
 if TYPE_CHECKING:
     from qa.ask.extractive.scoring import Sentence
@@ -34,7 +36,52 @@ def _fold(text: str) -> str:
 
 
 def chain(model: BaseChatModel) -> Runnable:
-    return PROMPT | model.bind(stop=["\n"])  # a phrase is one line
+    """The prompt and the model, given {sentences, question, grammar}. The grammar goes to a
+    model that can keep to one (LocalChatModel.takes_grammar); a phrase is one line anyway."""
+    quoting = getattr(model, "takes_grammar", False)
+
+    def bound(inputs: dict) -> Runnable:  # a Runnable returned here is run on the same inputs
+        grammar = {"grammar": inputs["grammar"]} if quoting and inputs.get("grammar") else {}
+        return PROMPT | model.bind(stop=["\n"], **grammar)
+
+    return RunnableLambda(bound)
+
+
+_EDGE = "\"'“”‘’()[]{}«».,;:!?"  # outer punctuation a phrase may leave off its first and last word
+
+
+def _literal(text: str) -> str:
+    """A GBNF string literal (control characters never reach the model's view: text.split())."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quote_grammar(sentences: list[Sentence]) -> str:
+    """A grammar in llama.cpp's GBNF that admits only a run of whole words of one sentence, as
+    the model was shown it (spaces collapsed), with the outer punctuation of the run's first and
+    last word optional ("Oppenheimer" from '“Oppenheimer” won'). The model then always quotes:
+    no phrase is lost to a changed word, and none is made up.
+
+    For word i of sentence k, s{k}-{i} is a run that starts there, m{k}-{i} the rest of a run
+    that reached it; the root is any start."""
+    rules: list[str] = []
+    starts: list[str] = []
+    for k, sent in enumerate(sentences):
+        words = sent.text.split()
+        goes_on = False  # whether a run that reaches the next word can go on from there
+        for i in range(len(words) - 1, -1, -1):  # last word first: each rule names only the next one's
+            word = words[i]
+            core, head, tail = word.strip(_EDGE), word.lstrip(_EDGE), word.rstrip(_EDGE)
+            if core:  # a run never starts at a bare dash or quote
+                alts = [_literal(core)] + ([f'{_literal(head + " ")} m{k}-{i + 1}'] if goes_on and head else [])
+                rules.append(f"s{k}-{i} ::= " + " | ".join(alts))
+                starts.append(f"s{k}-{i}")
+            alts = ([_literal(tail)] if tail else []) + ([f'{_literal(word + " ")} m{k}-{i + 1}'] if goes_on else [])
+            if alts:
+                rules.append(f"m{k}-{i} ::= " + " | ".join(alts))
+            goes_on = bool(alts)
+    if not starts:
+        return ""
+    return "\n".join([f"root ::= {' | '.join(starts)}", *rules])
 
 
 def chosen_sentences(reading: Reading, n: int) -> list[Sentence]:

@@ -267,3 +267,64 @@ def test_a_real_gguf_reads_and_quotes(settings, archive):
     assert a.get(c.doc_id).text[c.start:c.end] == c.quote
     # Whoever wrote it, the answer is written in the sentence it cites.
     assert answer.answer.removesuffix(" [1]") in c.quote
+
+
+def _shown(texts: list[str]):
+    """Hand-made sentences as the reader shows them (one passage, offsets into its text)."""
+    from qa.ask.extractive.scoring import Sentence
+
+    body = " ".join(texts)
+    passage = RetrievedPassage(0, Passage("harbour", 0, 0, len(body), body),
+                               Article(id="harbour", title="Portvale harbour", text=body), 1.0, 0)
+    out, at = [], 0
+    for t in texts:
+        out.append(Sentence(passage, Span(at, at + len(t)), t, 1.0, []))
+        at += len(t) + 1
+    return out
+
+
+QUOTED = ["The Portvale ferry “Gull's Wing” sank on 3 May, the harbour master, Ines Okafor, said.",
+          'Divers found its bell at 40 metres; the "C:\\logs" file — kept since 1998 — was lost.',
+          "About 1,200 people watched the salvage, which cost $3.2 million (£2.5m)."]
+
+
+@pytest.mark.parametrize("question", [
+    "Who is the harbour master?", "What was the ferry called?", "How deep was the bell?",
+    "How much did the salvage cost?", "When did the ferry sink?", "Why did the ferry sink?"])
+def test_a_local_model_held_to_the_quote_grammar_writes_only_a_run_of_a_shown_sentence(question):
+    from qa.generate import reader
+    from qa.generate.chat_models import LocalChatModel
+
+    model = _local_reader_model()
+    sentences = _shown(QUOTED)
+    reply = reader.chain(model).invoke({"sentences": reader.sentence_block([sentences]), "question": question,
+                                        "grammar": reader.quote_grammar(sentences)})
+    phrase = reply.text
+    assert isinstance(model, LocalChatModel) and phrase.strip()
+    # Whole words of one sentence, in order, as written (outer punctuation aside): always found.
+    found = reader.locate(phrase, sentences)
+    assert found is not None, phrase
+    sent, start, end = found
+    assert phrase.strip(reader._EDGE) == sent.article_text[start:end].strip(reader._EDGE)
+
+
+def test_the_quote_grammar_starts_a_run_at_every_word_and_escapes_quotes():
+    from qa.generate import reader
+
+    grammar = reader.quote_grammar(_shown(QUOTED))
+    starts = grammar.splitlines()[0].removeprefix("root ::= ").split(" | ")
+    # Every word with a letter or digit may start a run; the bare dashes may not.
+    assert len(starts) == sum(1 for t in QUOTED for w in t.split() if w.strip(reader._EDGE))
+    assert r'"\"C:\\logs\" "' in grammar  # a quote and a backslash, escaped for GBNF
+    assert reader.quote_grammar([]) == ""
+
+
+_READER_MODEL = {}
+
+
+def _local_reader_model():
+    from qa.generate.chat_models import LocalChatModel
+
+    if "model" not in _READER_MODEL:  # one small model for the parametrised questions
+        _READER_MODEL["model"] = LocalChatModel(model_path=str(_smollm2()), n_threads=2, max_tokens=64)  # a whole sentence fits
+    return _READER_MODEL["model"]
