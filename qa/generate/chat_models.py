@@ -91,8 +91,11 @@ class LocalChatModel(BaseChatModel):
             self._request(messages, stop, stream=False, grammar=kwargs.get("grammar")))
         if "error" in result:
             raise RuntimeError(f"llama.cpp: {result['error']}")
-        text = result["choices"][0]["message"].get("content") or ""
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))],
+        choice = result["choices"][0]
+        text = choice["message"].get("content") or ""
+        # "length": cut by max_tokens, as langchain-openai reports it too.
+        message = AIMessage(content=text, response_metadata={"finish_reason": choice.get("finish_reason")})
+        return ChatResult(generations=[ChatGeneration(message=message)],
                           llm_output={"usage": result.get("usage", {})})
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,

@@ -106,7 +106,8 @@ class Generator:
         phrase = reply.text if hasattr(reply, "text") else str(reply)
         timings["generate"] = round((time.perf_counter() - t1) * 1000, 1)
         timings["total"] = round((time.perf_counter() - started) * 1000, 1)
-        found = reader.locate(phrase, sentences)
+        cut = (getattr(reply, "response_metadata", None) or {}).get("finish_reason") == "length"
+        found = None if cut else reader.locate(phrase, sentences)  # a cut phrase may end mid-word ("$3" of "$3.2")
         if found is None:
             answer = extractive.model_copy(update={"timings_ms": timings, "dropped": 1})
         else:

@@ -47,19 +47,26 @@ def chain(model: BaseChatModel) -> Runnable:
     return RunnableLambda(bound)
 
 
-_EDGE = "\"'“”‘’()[]{}«».,;:!?"  # outer punctuation a phrase may leave off its first and last word
+_EDGE = "\"'“”‘’()[]{}«».,;:!?-–—…"  # outer punctuation a phrase leaves off its first and last word
 
 
 def _literal(text: str) -> str:
-    """A GBNF string literal (control characters never reach the model's view: text.split())."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A GBNF string literal: quotes, backslashes and control characters escaped."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else c for c in body) + '"'
+
+
+def _phrase_alone(word: str) -> bool:
+    """Whether a word may be the whole phrase: two characters or more, or a digit ("3")."""
+    return len(word) >= 2 or word.isdigit()
 
 
 def quote_grammar(sentences: list[Sentence]) -> str:
     """A grammar in llama.cpp's GBNF that admits only a run of whole words of one sentence, as
     the model was shown it (spaces collapsed), with the outer punctuation of the run's first and
-    last word optional ("Oppenheimer" from '“Oppenheimer” won'). The model then always quotes:
-    no phrase is lost to a changed word, and none is made up.
+    last word left off ("Oppenheimer" from '“Oppenheimer” won'), as locate() leaves it off. The
+    model then always quotes: no phrase is lost to a changed word, and none is made up. (A phrase
+    cut short by the token limit can still end inside a run: the caller drops it.)
 
     For word i of sentence k, s{k}-{i} is a run that starts there, m{k}-{i} the rest of a run
     that reached it; the root is any start."""
@@ -67,18 +74,20 @@ def quote_grammar(sentences: list[Sentence]) -> str:
     starts: list[str] = []
     for k, sent in enumerate(sentences):
         words = sent.text.split()
-        goes_on = False  # whether a run that reaches the next word can go on from there
+        goes_on, first = False, len(starts)  # goes_on: a run that reaches the next word can go on
         for i in range(len(words) - 1, -1, -1):  # last word first: each rule names only the next one's
             word = words[i]
             core, head, tail = word.strip(_EDGE), word.lstrip(_EDGE), word.rstrip(_EDGE)
-            if core:  # a run never starts at a bare dash or quote
-                alts = [_literal(core)] + ([f'{_literal(head + " ")} m{k}-{i + 1}'] if goes_on and head else [])
+            alts = ([_literal(core)] if _phrase_alone(core) else []) + (
+                [f'{_literal(head + " ")} m{k}-{i + 1}'] if goes_on and core else [])
+            if alts:  # a run never starts at a bare dash or quote
                 rules.append(f"s{k}-{i} ::= " + " | ".join(alts))
                 starts.append(f"s{k}-{i}")
             alts = ([_literal(tail)] if tail else []) + ([f'{_literal(word + " ")} m{k}-{i + 1}'] if goes_on else [])
             if alts:
                 rules.append(f"m{k}-{i} ::= " + " | ".join(alts))
             goes_on = bool(alts)
+        starts[first:] = starts[first:][::-1]  # in reading order
     if not starts:
         return ""
     return "\n".join([f"root ::= {' | '.join(starts)}", *rules])
@@ -131,8 +140,8 @@ def sentence_block(groups: list[list[Sentence]]) -> str:
 def locate(phrase: str, sentences: list[Sentence]) -> tuple[Sentence, int, int] | None:
     """Where the phrase is written: the sentence and the article offsets of the phrase in it."""
     phrase = phrase.strip().splitlines()[0] if phrase.strip() else ""
-    phrase = re.sub(r"^(?:phrase|answer)\s*:\s*", "", phrase, flags=re.I).strip(" \t.,;:!?\"'“”‘’()[]")
-    if len(phrase) < 2:
+    phrase = re.sub(r"^(?:phrase|answer)\s*:\s*", "", phrase, flags=re.I).strip(" \t" + _EDGE)
+    if not _phrase_alone(phrase):
         return None
     # Whole words only ("Iran" is not in "Iranian"); any run of spaces in the phrase matches any
     # in the sentence, which the model saw collapsed.

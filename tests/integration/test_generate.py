@@ -7,6 +7,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -269,38 +270,28 @@ def test_a_real_gguf_reads_and_quotes(settings, archive):
     assert answer.answer.removesuffix(" [1]") in c.quote
 
 
-def _shown(texts: list[str]):
-    """Hand-made sentences as the reader shows them (one passage, offsets into its text)."""
-    from qa.ask.extractive.scoring import Sentence
 
-    body = " ".join(texts)
-    passage = RetrievedPassage(0, Passage("harbour", 0, 0, len(body), body),
-                               Article(id="harbour", title="Portvale harbour", text=body), 1.0, 0)
-    out, at = [], 0
-    for t in texts:
-        out.append(Sentence(passage, Span(at, at + len(t)), t, 1.0, []))
-        at += len(t) + 1
-    return out
+@pytest.fixture(scope="module")
+def reader_model():
+    from qa.generate.chat_models import LocalChatModel
 
-
-QUOTED = ["The Portvale ferry “Gull's Wing” sank on 3 May, the harbour master, Ines Okafor, said.",
-          'Divers found its bell at 40 metres; the "C:\\logs" file — kept since 1998 — was lost.',
-          "About 1,200 people watched the salvage, which cost $3.2 million (£2.5m)."]
+    model = LocalChatModel(model_path=str(_smollm2()), n_threads=2, max_tokens=64)  # a whole sentence fits
+    yield model
+    model._server = None  # the llama.cpp server goes with the module's tests
 
 
 @pytest.mark.parametrize("question", [
     "Who is the harbour master?", "What was the ferry called?", "How deep was the bell?",
     "How much did the salvage cost?", "When did the ferry sink?", "Why did the ferry sink?"])
-def test_a_local_model_held_to_the_quote_grammar_writes_only_a_run_of_a_shown_sentence(question):
+def test_a_local_model_held_to_the_quote_grammar_writes_only_a_run_of_a_shown_sentence(reader_model, question):
     from qa.generate import reader
-    from qa.generate.chat_models import LocalChatModel
+    from tests.unit.test_quote_grammar import QUOTED, shown
 
-    model = _local_reader_model()
-    sentences = _shown(QUOTED)
-    reply = reader.chain(model).invoke({"sentences": reader.sentence_block([sentences]), "question": question,
-                                        "grammar": reader.quote_grammar(sentences)})
+    sentences = shown(QUOTED)
+    reply = reader.chain(reader_model).invoke({"sentences": reader.sentence_block([sentences]), "question": question,
+                                               "grammar": reader.quote_grammar(sentences)})
     phrase = reply.text
-    assert isinstance(model, LocalChatModel) and phrase.strip()
+    assert phrase.strip() and reply.response_metadata["finish_reason"] == "stop"
     # Whole words of one sentence, in order, as written (outer punctuation aside): always found.
     found = reader.locate(phrase, sentences)
     assert found is not None, phrase
@@ -308,23 +299,41 @@ def test_a_local_model_held_to_the_quote_grammar_writes_only_a_run_of_a_shown_se
     assert phrase.strip(reader._EDGE) == sent.article_text[start:end].strip(reader._EDGE)
 
 
-def test_the_quote_grammar_starts_a_run_at_every_word_and_escapes_quotes():
+class Quoting(Replying):
+    """A scripted model that, like LocalChatModel, takes a grammar: it records what it was given
+    and replies as told, with the finish reason told."""
+
+    takes_grammar: ClassVar[bool] = True
+    finish: str = "stop"
+    seen: list = []
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        self.seen.append(kwargs.get("grammar"))
+        message = AIMessage(content=self.reply, response_metadata={"finish_reason": self.finish})
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def test_the_reader_gives_a_model_that_takes_one_the_grammar_of_the_sentences_it_shows(settings, archive):
+    a = reading_archive(settings, archive, "Seyyed Ammar al-Hakim")
+    model = Quoting(reply="Seyyed Ammar al-Hakim", seen=[])
+    a.asker.generator._chain = reader_chain(model)
+    answer = a.ask("Who invited Zarif to Baghdad in 2025?")
+    assert answer.answer == "Seyyed Ammar al-Hakim [1]" and answer.generator == "openai:scripted"
+    (grammar,) = model.seen
+    assert grammar.startswith("root ::= s0-0 | ") and '"Seyyed " m' in grammar
+    replying = Replying(reply="Seyyed Ammar al-Hakim")  # takes none: given none
+    assert reader_chain(replying).invoke({"sentences": "", "question": "?", "grammar": grammar}).text
+
+
+def test_a_phrase_cut_short_by_the_token_limit_is_not_shown(settings, archive):
+    # "$3" of "$3.2 million" would pass for a quote: a cut phrase is never trusted.
+    a = reading_archive(settings, archive, "Seyyed Ammar")
+    a.asker.generator._chain = reader_chain(Quoting(reply="Seyyed Ammar", finish="length", seen=[]))
+    answer = a.ask("Who invited Zarif to Baghdad in 2025?")
+    assert answer.generator == "extractive" and answer.dropped == 1
+
+
+def reader_chain(model):
     from qa.generate import reader
 
-    grammar = reader.quote_grammar(_shown(QUOTED))
-    starts = grammar.splitlines()[0].removeprefix("root ::= ").split(" | ")
-    # Every word with a letter or digit may start a run; the bare dashes may not.
-    assert len(starts) == sum(1 for t in QUOTED for w in t.split() if w.strip(reader._EDGE))
-    assert r'"\"C:\\logs\" "' in grammar  # a quote and a backslash, escaped for GBNF
-    assert reader.quote_grammar([]) == ""
-
-
-_READER_MODEL = {}
-
-
-def _local_reader_model():
-    from qa.generate.chat_models import LocalChatModel
-
-    if "model" not in _READER_MODEL:  # one small model for the parametrised questions
-        _READER_MODEL["model"] = LocalChatModel(model_path=str(_smollm2()), n_threads=2, max_tokens=64)  # a whole sentence fits
-    return _READER_MODEL["model"]
+    return reader.chain(model)

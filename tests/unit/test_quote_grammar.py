@@ -1,0 +1,62 @@
+"""The LLM reader's grammar (GBNF, for llama.cpp): which runs of the shown sentences it admits,
+and how it writes them. That a real model keeps to it is tested in tests/integration/test_generate.py."""
+import re
+
+from qa.generate import reader
+
+
+def shown(texts: list[str]):
+    """Hand-made sentences as the reader shows them (one passage, offsets into its text)."""
+    from qa.ask.extractive.scoring import Sentence
+    from qa.ask.retrieval import RetrievedPassage
+    from qa.types import Article, Passage, Span
+
+    body = " ".join(texts)
+    passage = RetrievedPassage(0, Passage("harbour", 0, 0, len(body), body),
+                               Article(id="harbour", title="Portvale harbour", text=body), 1.0, 0)
+    out, at = [], 0
+    for t in texts:
+        out.append(Sentence(passage, Span(at, at + len(t)), t, 1.0, []))
+        at += len(t) + 1
+    return out
+
+
+QUOTED = ["The Portvale ferry “Gull's Wing” sank on 3 May, the harbour master, Ines Okafor, said.",
+          'Divers found its bell at 40 metres; the "C:\\logs" file — kept since 1998 — was lost.',
+          "About 1,200 people watched the salvage, which cost $3.2 million (£2.5m)."]
+
+
+def rules(grammar: str) -> dict[str, str]:
+    return dict(line.split(" ::= ", 1) for line in grammar.splitlines())
+
+
+def test_a_run_may_start_at_every_word_but_a_bare_dash():
+    starts = rules(reader.quote_grammar(shown(QUOTED)))["root"].split(" | ")
+    assert len(starts) == 15 + 15 + 11  # the words of the three sentences, less the two dashes
+    assert "s1-10" not in starts and "s1-14" not in starts  # "—"
+
+
+def test_outer_punctuation_is_left_off_the_first_and_last_word_only():
+    r = rules(reader.quote_grammar(shown(QUOTED)))
+    assert r["s0-3"] == '"Gull\'s" | "Gull\'s " m0-4'  # “Gull's: alone, or starting a run
+    assert r["m0-4"] == '"Wing" | "Wing” " m0-5'  # Wing”: ending a run, or inside one as written
+    assert r["m2-10"] == '"(£2.5m"'  # the sentence's last word, its full stop and bracket left off
+
+
+def test_one_letter_is_no_phrase_but_one_digit_is():
+    r = rules(reader.quote_grammar(shown(["He was 3", "Voted: a"])))
+    assert r["s0-2"] == '"3"'
+    assert "s1-1" not in r  # "a" alone; "Voted: a" may still be quoted whole
+    assert r["s1-0"] == '"Voted" | "Voted: " m1-1'
+    assert reader.locate("3", shown(["He was 3"])) is not None and reader.locate("a", shown(["Voted: a"])) is None
+
+
+def test_quotes_backslashes_and_control_characters_are_escaped():
+    grammar = reader.quote_grammar(shown(['the "C:\\logs" file', "bell\x07 rang"]))
+    assert r'"\"C:\\logs\" "' in grammar
+    assert r'"bell\x07 "' in grammar and "\x07" not in grammar
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", grammar)  # lines of text only
+
+
+def test_no_sentence_no_grammar():
+    assert reader.quote_grammar([]) == ""
