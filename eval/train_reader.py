@@ -153,7 +153,10 @@ def best_threshold(asked: list[Asked], tops: list[tuple[float, bool]], judged_by
     run: the widest margin either side. `tops`: each question's best candidate's probability and
     whether it is right."""
     mine = [(top, a) for top, a in zip(tops, asked) if a.source == judged_by]
-    cuts = sorted({0.0} | {round(p, 3) for (p, _), _ in mine if p >= 0})
+    # The probabilities themselves are the cuts: rounded, a cut could fall just above a
+    # question's probability and the middle chosen below it (0.0246 counted as abstained at the
+    # cut 0.025, and then answered at the threshold 0.024).
+    cuts = sorted({0.0} | {p for (p, _), _ in mine if p >= 0})
     scores = [sum((right if p >= t else not a.in_archive) for (p, right), a in mine) / len(mine) for t in cuts]
     top = max(scores)
     first = scores.index(top)
@@ -162,7 +165,9 @@ def best_threshold(asked: list[Asked], tops: list[tuple[float, bool]], judged_by
         last += 1
     # Any threshold above the cut before the run, up to its last cut, does as well.
     lower = cuts[first - 1] if first > 0 else cuts[first]
-    return round((lower + cuts[last]) / 2, 3), top
+    middle = (lower + cuts[last]) / 2
+    # Written with three decimals, or as many more as keep it inside the run.
+    return next((round(middle, d) for d in range(3, 16) if lower < round(middle, d) <= cuts[last]), middle), top
 
 
 def quiz_exact(asked: list[Asked], tops: list[tuple[float, bool]]) -> float:

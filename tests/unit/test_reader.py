@@ -40,6 +40,19 @@ def test_the_threshold_is_judged_on_the_seeds_with_the_widest_margin():
     assert right == 1.0 and threshold == 0.3
 
 
+def test_the_threshold_lies_above_every_probability_it_abstains_on():
+    # An unanswerable seed at 0.0246, a right answer at 0.0284: rounded to 0.025, the cut was once
+    # counted as abstaining on the first, and the middle (0.024) answered it.
+    seeds = [Asked([("A", {})], [], "seeds", in_archive=False), Asked([("A", {})], [], "seeds", in_archive=False),
+             Asked([("A", {})], ["A"], "seeds"), Asked([("A", {})], ["A"], "seeds")]
+    tops = [(0.0199, False), (0.0246, False), (0.0284, True), (0.3, True)]
+    threshold, right = best_threshold(seeds, tops)
+    assert right == 1.0 and 0.0246 < threshold <= 0.0284
+    # Closer than a thousandth: more decimals, never a threshold outside the two.
+    threshold, _ = best_threshold(seeds, [(0.0199, False), (0.02461, False), (0.02463, True), (0.3, True)])
+    assert 0.02461 < threshold <= 0.02463
+
+
 def test_a_question_without_candidates_abstains_at_every_threshold():
     asked = [Asked([], [], "seeds", in_archive=False), Asked([("A", {})], ["A"], "seeds")]
     threshold, right = best_threshold(asked, [(-1.0, False), (0.2, True)])
