@@ -188,7 +188,9 @@ def by_period(outcomes: list[Outcome], held_out_from) -> dict:
                        ("held_out", [o for o in outcomes if o.as_of and o.as_of >= held_out_from])):
         if part:
             in_corpus = [o for o in part if o.sources or not o.gold]
-            out[name] = {"all": scores(part), "answer_in_corpus": scores(in_corpus) if in_corpus else None}
+            recent = [o for o in part if o.recent_sources]
+            out[name] = {"all": scores(part), "answer_in_corpus": scores(in_corpus) if in_corpus else None,
+                         "answer_in_recent_article": scores(recent) if recent else None}
     return out
 
 
@@ -205,11 +207,15 @@ def summarise(outcomes: list[Outcome], threshold: float, held_out_from=None) -> 
     answered = [o for o in outcomes if not o.abstained]
     abstained = [o for o in outcomes if o.abstained]
     in_corpus = [o for o in outcomes if o.sources or not o.gold]
+    recent = [o for o in outcomes if o.recent_sources]
     return {
         "when": datetime.now().isoformat(timespec="seconds"),
         "overall": scores(outcomes),
         # Questions whose answer some corpus article states (or that have none to give).
         "answer_in_corpus": scores(in_corpus) if len(in_corpus) < len(outcomes) else None,
+        # Of those, the ones an article of the month before the day asked holds: a quiz's
+        # "sources" are any article naming the answer, often an old one naming it in passing.
+        "answer_in_recent_article": scores(recent) if recent else None,
         "recall_curve": recall_curve(outcomes),
         "by_type": {t: scores(os) for t, os in sorted(by_type.items())},
         "abstention": {

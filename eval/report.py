@@ -16,9 +16,16 @@ def markdown(result: dict) -> str:
              f"({result['corpus']['articles']} articles, {result['corpus']['passages']} passages); "
              f"settings {result['settings']}; pipeline `{result.get('pipeline', 'byline')}`.", ""]
     if result.get("answer_in_corpus"):
-        c = result["answer_in_corpus"]
-        lines += ["| metric | all questions | answer in corpus |", "|---|---|---|"]
-        lines += [f"| {k} | {v} | {c.get(k)} |" for k, v in o.items()]
+        c, r = result["answer_in_corpus"], result.get("answer_in_recent_article")
+        if r:
+            lines += ["| metric | all questions | answer in corpus | answer in a recent article |", "|---|---|---|---|"]
+            lines += [f"| {k} | {v} | {c.get(k)} | {r.get(k)} |" for k, v in o.items()]
+            lines += ["", "A recent article: one published in the month before the day the question was asked "
+                      "(eval/runner.py RECENT_DAYS). A quiz's sources are any article naming the answer, often an "
+                      "old one naming it in passing."]
+        else:
+            lines += ["| metric | all questions | answer in corpus |", "|---|---|---|"]
+            lines += [f"| {k} | {v} | {c.get(k)} |" for k, v in o.items()]
     else:
         lines += ["| metric | value |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in o.items()]
@@ -69,7 +76,8 @@ def _by_period(split: dict) -> str:
     """The questions tuned on beside the held-out ones, on all and on those answered in the corpus."""
     day = split["held_out_from"]
     cols = [(f"{name} {part}", split[name][key]) for name in ("tuned_on", "held_out") if split.get(name)
-            for part, key in (("all", "all"), ("in corpus", "answer_in_corpus")) if split[name].get(key)]
+            for part, key in (("all", "all"), ("in corpus", "answer_in_corpus"),
+                              ("in a recent article", "answer_in_recent_article")) if split[name].get(key)]
     lines = [f"Asked before {day} (tuned on) and from {day} on (held out):", "",
              "| metric | " + " | ".join(c for c, _ in cols) + " |", "|---|" + "---|" * len(cols)]
     lines += [f"| {m} | " + " | ".join(str(s.get(m)) for _, s in cols) + " |" for m in PERIOD_METRICS]

@@ -79,6 +79,10 @@ class Outcome:
     # date nor before the time it names (undated ones count). RealTimeQA's sources are any
     # article containing the answer string, often years older than the week asked about.
     timely_sources: list[str] = field(default_factory=list)
+    # The sources published in the month before the day asked (RECENT_DAYS): an article of the
+    # week's news, not an old one that names the answer in passing. Scored apart, these say how
+    # the reader does where the news it was asked about is there to read.
+    recent_sources: list[str] = field(default_factory=list)
     # Whether a gold answer occurs in the passages handed to the answer stage (None when the
     # question has no answer): tells a retrieval miss from a reader miss.
     answer_retrieved: bool | None = None
@@ -273,6 +277,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             choice = pick_choice(item.choices, trace.support, pred)
         since = None if not asked else (ahead_since(asked, as_of) if asked.start > as_of else asked.start)
         timely = [d for d in item.sources if _timely(published(d), since, item.as_of)]
+        recent = [d for d in item.sources if _recent(published(d), as_of)]
         outcomes.append(Outcome(
             id=item.id, type=item.type, question=item.question, standalone=answer.standalone_question,
             gold=item.answers, answer=pred, candidate=trace.candidate, abstained=answer.abstained,
@@ -286,7 +291,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             generator=answer.generator,
             generated_sentences=len(trace.generated.get("kept", [])) + len(trace.generated.get("dropped", [])),
             dropped=len(trace.generated.get("dropped", [])),
-            timely_sources=timely,
+            timely_sources=timely, recent_sources=recent,
             answer_retrieved=answer_in_passages(item.answers, trace.passages), as_of=item.as_of,
         ))
     threshold = settings.abstain_below if settings.abstain_below is not None else default_abstain_below()
@@ -302,6 +307,14 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
     if hasattr(system, "close"):
         system.close()
     return result
+
+
+RECENT_DAYS = 31  # "recent": published at most this many days before the day asked
+
+
+def _recent(published: tuple[date, date] | None, as_of: date) -> bool:
+    """Published (known to the day or the span) within RECENT_DAYS before `as_of`, not after it."""
+    return published is not None and published[1] <= as_of and (as_of - published[0]).days <= RECENT_DAYS
 
 
 def _timely(published: tuple[date, date] | None, since: date | None, as_of: date | None) -> bool:

@@ -34,3 +34,31 @@ def test_the_report_shows_the_held_out_columns():
     text = markdown(result)
     assert "| metric | tuned_on all | tuned_on in corpus | held_out all | held_out in corpus |" in text
     assert "| exact_match | 1.0 | 1.0 | 0.0 | 0.0 |" in text
+
+
+def test_questions_an_article_of_the_month_before_answers_are_scored_apart():
+    from dataclasses import replace
+
+    late = date(2024, 3, 8)
+    outs = [replace(outcome(1, late, True, True), recent_sources=["a"]), outcome(2, late, False, True),
+            outcome(3, late, False, False)]
+    result = summarise(outs, 0.5, held_out_from=date(2024, 3, 2))
+    assert result["answer_in_recent_article"]["n"] == 1 and result["answer_in_recent_article"]["exact_match"] == 1.0
+    assert result["answer_in_corpus"]["n"] == 2
+    assert result["by_period"]["held_out"]["answer_in_recent_article"]["n"] == 1
+    result.update(questions_file="q.jsonl", corpus={"path": "c", "articles": 1, "passages": 1}, settings={},
+                  outcomes=[])
+    assert "| held_out all | held_out in corpus | held_out in a recent article |" in markdown(result)
+    assert summarise(outs[1:], 0.5)["answer_in_recent_article"] is None  # none recent: no column
+
+
+def test_a_recent_article_is_one_of_the_month_before_the_day_asked():
+    from eval.runner import _recent
+
+    asked = date(2024, 3, 8)
+    assert _recent((date(2024, 3, 1), date(2024, 3, 1)), asked)
+    assert _recent((date(2024, 2, 6), date(2024, 2, 6)), asked)  # 31 days before
+    assert not _recent((date(2024, 2, 5), date(2024, 2, 5)), asked)
+    assert not _recent((date(2024, 3, 9), date(2024, 3, 9)), asked)  # after the day asked
+    assert not _recent(None, asked)  # undated: not known to be recent
+    assert not _recent((date(2023, 1, 1), date(2023, 12, 31)), date(2024, 1, 2))  # only its year known: maybe old
