@@ -12,6 +12,7 @@ whole words of one shown sentence; a remote one is only checked afterwards.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -47,7 +48,10 @@ def chain(model: BaseChatModel) -> Runnable:
     return RunnableLambda(bound)
 
 
-_EDGE = "\"'“”‘’()[]{}«».,;:!?-–—…"  # outer punctuation a phrase leaves off its first and last word
+# Outer punctuation a phrase leaves off its first and last word: sentence punctuation, and every
+# dash, bracket and quotation mark Unicode has ("8 a.m. ―" is "8 a.m."); a sign such as % or $ stays.
+_EDGE = ".,;:!?…\"'" + "".join(c for c in map(chr, range(0x20, 0x3000))
+                                 if unicodedata.category(c) in ("Pd", "Ps", "Pe", "Pi", "Pf"))
 
 
 def _literal(text: str) -> str:

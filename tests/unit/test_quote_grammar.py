@@ -60,3 +60,13 @@ def test_quotes_backslashes_and_control_characters_are_escaped():
 
 def test_no_sentence_no_grammar():
     assert reader.quote_grammar([]) == ""
+
+
+def test_every_kind_of_dash_and_quotation_mark_is_outer_punctuation_but_signs_are_not():
+    sent = shown(["Bars open at 8 a.m. ― an hour early ‒ and ‹Happy› hours cost 5% or $2."])
+    r = rules(reader.quote_grammar(sent))
+    assert "s0-5" not in r and "s0-9" not in r  # "―" (a horizontal bar) and "‒" (a figure dash) start nothing
+    assert r["m0-4"] == '"a.m" | "a.m. " m0-5'  # a run may end at "a.m", never at the bar after it
+    assert r["s0-11"].startswith('"Happy" | ')  # ‹Happy›: the angle quotes left off
+    assert reader.locate("8 a.m. ―", sent)[1:] == (13, 18)  # "8 a.m", the bar left off
+    assert r["m0-14"] == '"5%" | "5% " m0-15'  # a percent sign stays
