@@ -109,7 +109,7 @@ def run_eval(
             typer.echo(f"{name}, held out (asked from {held_out_from:%Y-%m-%d}): {a['n']} questions, EM "
                        f"{a['exact_match']}  F1 {a['f1']}; answer in corpus: {c.get('n')}, EM {c.get('exact_match')}  "
                        f"F1 {c.get('f1')}  multiple-choice {c.get('multiple_choice_accuracy')}"
-                       + (f"; in an article of the month before: {r['n']}, EM {r['exact_match']}  F1 {r['f1']}  "
+                       + (f"; in a recent article: {r['n']}, EM {r['exact_match']}  F1 {r['f1']}  "
                           f"multiple-choice {r.get('multiple_choice_accuracy')}" if r else ""))
         typer.echo(f"report: {m} (and {j.name})")
     if len(names) > 1:

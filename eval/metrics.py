@@ -181,8 +181,9 @@ def threshold_table(outcomes: list[Outcome]) -> list[dict]:
 
 def by_period(outcomes: list[Outcome], held_out_from) -> dict:
     """The scores of the questions asked before a day (those a learned part may be tuned on)
-    and from that day on (held out), each on all questions and on those whose answer is in the
-    corpus: the held-out figures are the ones that say how the reader generalises."""
+    and from that day on (held out), each on all questions, on those whose answer is in the
+    corpus and on those an article of the month before answers ("in a recent article"): the
+    held-out figures are the ones that say how the reader generalises."""
     out = {}
     for name, part in (("tuned_on", [o for o in outcomes if o.as_of and o.as_of < held_out_from]),
                        ("held_out", [o for o in outcomes if o.as_of and o.as_of >= held_out_from])):

@@ -73,7 +73,8 @@ PERIOD_METRICS = ["n", "exact_match", "f1", "answer_retrieved", "multiple_choice
 
 
 def _by_period(split: dict) -> str:
-    """The questions tuned on beside the held-out ones, on all and on those answered in the corpus."""
+    """The questions tuned on beside the held-out ones: on all, on those answered in the corpus,
+    and on those answered in a recent article."""
     day = split["held_out_from"]
     cols = [(f"{name} {part}", split[name][key]) for name in ("tuned_on", "held_out") if split.get(name)
             for part, key in (("all", "all"), ("in corpus", "answer_in_corpus"),

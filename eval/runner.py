@@ -32,6 +32,9 @@ from qa.settings import GENERATORS, Settings
 from vectorstore import FaissStore
 
 
+RECENT_DAYS = 31  # "in a recent article": a source published at most this many days before the day asked
+
+
 def default_questions() -> Path:
     """The seed question set, shipped as package data of `eval` (found the same way installed
     or in the source tree)."""
@@ -79,9 +82,9 @@ class Outcome:
     # date nor before the time it names (undated ones count). RealTimeQA's sources are any
     # article containing the answer string, often years older than the week asked about.
     timely_sources: list[str] = field(default_factory=list)
-    # The sources published in the month before the day asked (RECENT_DAYS): an article of the
-    # week's news, not an old one that names the answer in passing. Scored apart, these say how
-    # the reader does where the news it was asked about is there to read.
+    # Of the sources, the ones published in the month up to the day asked (RECENT_DAYS, _recent): an
+    # article of that month's news, not an old one that happens to name the answer. Scored apart
+    # ("in a recent article"), these say how the reader does where the news asked about is there.
     recent_sources: list[str] = field(default_factory=list)
     # Whether a gold answer occurs in the passages handed to the answer stage (None when the
     # question has no answer): tells a retrieval miss from a reader miss.
@@ -277,7 +280,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             choice = pick_choice(item.choices, trace.support, pred)
         since = None if not asked else (ahead_since(asked, as_of) if asked.start > as_of else asked.start)
         timely = [d for d in item.sources if _timely(published(d), since, item.as_of)]
-        recent = [d for d in item.sources if _recent(published(d), as_of)]
+        recent = [d for d in item.sources if _recent(published(d), item.as_of)]
         outcomes.append(Outcome(
             id=item.id, type=item.type, question=item.question, standalone=answer.standalone_question,
             gold=item.answers, answer=pred, candidate=trace.candidate, abstained=answer.abstained,
@@ -309,12 +312,12 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
     return result
 
 
-RECENT_DAYS = 31  # "recent": published at most this many days before the day asked
-
-
-def _recent(published: tuple[date, date] | None, as_of: date) -> bool:
-    """Published (known to the day or the span) within RECENT_DAYS before `as_of`, not after it."""
-    return published is not None and published[1] <= as_of and (as_of - published[0]).days <= RECENT_DAYS
+def _recent(published: tuple[date, date] | None, as_of: date | None) -> bool:
+    """Published within RECENT_DAYS up to the day asked, not after it: its whole known span (a day,
+    or a month or year where only that is known) in that window. A question without its day
+    asked, or an undated article, is never recent."""
+    return (published is not None and as_of is not None and published[1] <= as_of
+            and (as_of - published[0]).days <= RECENT_DAYS)
 
 
 def _timely(published: tuple[date, date] | None, since: date | None, as_of: date | None) -> bool:

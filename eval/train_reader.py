@@ -166,8 +166,10 @@ def best_threshold(asked: list[Asked], tops: list[tuple[float, bool]], judged_by
     # Any threshold above the cut before the run, up to its last cut, does as well.
     lower = cuts[first - 1] if first > 0 else cuts[first]
     middle = (lower + cuts[last]) / 2
-    # Written with three decimals, or as many more as keep it inside the run.
-    return next((round(middle, d) for d in range(3, 16) if lower < round(middle, d) <= cuts[last]), middle), top
+    # Written with three decimals, or as many more as keep it near the middle (within a quarter
+    # of the run's width): rounded onto a right answer's probability, a drift would lose it.
+    near = (cuts[last] - lower) / 4
+    return next((round(middle, d) for d in range(3, 16) if abs(round(middle, d) - middle) <= near), middle), top
 
 
 def quiz_exact(asked: list[Asked], tops: list[tuple[float, bool]]) -> float:

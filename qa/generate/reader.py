@@ -49,8 +49,9 @@ def chain(model: BaseChatModel) -> Runnable:
 
 
 # Outer punctuation a phrase leaves off its first and last word: sentence punctuation, and every
-# dash, bracket and quotation mark Unicode has ("8 a.m. ―" is "8 a.m."); a sign such as % or $ stays.
-_EDGE = ".,;:!?…\"'" + "".join(c for c in map(chr, range(0x20, 0x3000))
+# dash, bracket and quotation mark of the Basic Multilingual Plane ("8 a.m. ―" is "8 a.m.",
+# CJK and fullwidth ones too); a sign such as % or $ stays.
+_EDGE = ".,;:!?…\"'" + "".join(c for c in map(chr, range(0x20, 0x10000))
                                  if unicodedata.category(c) in ("Pd", "Ps", "Pe", "Pi", "Pf"))
 
 

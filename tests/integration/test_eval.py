@@ -75,6 +75,7 @@ def test_realtimeqa_slice(settings, tmp_path):
     # Sources from before the week asked about, or after the quiz, are not timely ones.
     outs = result["outcomes"]
     assert all(set(x["timely_sources"]) <= set(x["sources"]) for x in outs)
+    assert all(set(x["recent_sources"]) <= set(x["sources"]) for x in outs)
     assert any(len(x["timely_sources"]) < len(x["sources"]) for x in outs)
     assert o["retrieval_recall_timely"] is not None
 

@@ -61,4 +61,5 @@ def test_a_recent_article_is_one_of_the_month_before_the_day_asked():
     assert not _recent((date(2024, 2, 5), date(2024, 2, 5)), asked)
     assert not _recent((date(2024, 3, 9), date(2024, 3, 9)), asked)  # after the day asked
     assert not _recent(None, asked)  # undated: not known to be recent
+    assert not _recent((date(2024, 3, 1), date(2024, 3, 1)), None)  # no day asked: nothing is recent
     assert not _recent((date(2023, 1, 1), date(2023, 12, 31)), date(2024, 1, 2))  # only its year known: maybe old

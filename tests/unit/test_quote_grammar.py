@@ -66,7 +66,8 @@ def test_every_kind_of_dash_and_quotation_mark_is_outer_punctuation_but_signs_ar
     sent = shown(["Bars open at 8 a.m. ― an hour early ‒ and ‹Happy› hours cost 5% or $2."])
     r = rules(reader.quote_grammar(sent))
     assert "s0-5" not in r and "s0-9" not in r  # "―" (a horizontal bar) and "‒" (a figure dash) start nothing
-    assert r["m0-4"] == '"a.m" | "a.m. " m0-5'  # a run may end at "a.m", never at the bar after it
+    assert r["m0-4"] == '"a.m" | "a.m. " m0-5'  # a run may end at "a.m"
+    assert r["m0-5"] == '"― " m0-6' and r["m0-9"] == '"‒ " m0-10'  # and goes through a dash, never ends at one
     assert r["s0-11"].startswith('"Happy" | ')  # ‹Happy›: the angle quotes left off
     assert reader.locate("8 a.m. ―", sent)[1:] == (13, 18)  # "8 a.m", the bar left off
-    assert r["m0-14"] == '"5%" | "5% " m0-15'  # a percent sign stays
+    assert r["m0-14"] == '"5%" | "5% " m0-15' and r["s0-16"] == '"$2"'  # a percent or dollar sign stays

@@ -50,7 +50,10 @@ def test_the_threshold_lies_above_every_probability_it_abstains_on():
     assert right == 1.0 and 0.0246 < threshold <= 0.0284
     # Closer than a thousandth: more decimals, never a threshold outside the two.
     threshold, _ = best_threshold(seeds, [(0.0199, False), (0.02461, False), (0.02463, True), (0.3, True)])
-    assert 0.02461 < threshold <= 0.02463
+    assert 0.02461 < threshold < 0.02463
+    # Three decimals would put it on the right answer's own probability (0.025): one more is taken.
+    threshold, _ = best_threshold(seeds, [(0.0199, False), (0.0241, False), (0.025, True), (0.3, True)])
+    assert 0.0241 < threshold < 0.025
 
 
 def test_a_question_without_candidates_abstains_at_every_threshold():
