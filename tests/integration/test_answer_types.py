@@ -125,6 +125,29 @@ def test_a_relative_day_is_shown_as_its_calendar_day_and_cited_as_written(oslo, 
     assert oslo.get("oslo").text[answer.citations[0].start: answer.citations[0].end] == quote
 
 
+DUBLIN = """title: Dublin elects its youngest leader
+source: Liffey Times
+published: 2024-03-27
+
+DUBLIN – Simon Harris became Ireland's youngest prime minister on Wednesday. The 37-year-old Harris replaced Leo Varadkar, who stepped down last week.
+Harris, a former health minister, promised to build more homes. His deputy, Micheál Martin, is 63 years old.
+"""
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How old is Simon Harris?", "37"),  # written "The 37-year-old Harris"
+    ("How old is Micheál Martin?", "63"),  # written "is 63 years old"
+])
+def test_how_old_is_answered_by_the_years_and_cited_as_written(settings, embedder, tmp_path, question, expected):
+    dublin = archive_of(settings, embedder, tmp_path, "dublin", DUBLIN)
+    try:
+        answer = dublin.ask(question)
+    finally:
+        dublin.close()
+    assert short(answer) == expected
+    assert expected in answer.citations[0].quote and "old" in answer.citations[0].quote
+
+
 def test_who_is_answered_by_a_person_not_a_demonym(oslo):
     assert short(oslo.ask("Who did Solberg meet in Oslo?")) == "Mette Frederiksen"
 

@@ -250,9 +250,27 @@ def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, refere
     ranked = rank(info, sentences, weights, rule, ranker, reference, vectors) if ranker or describe_all else []
     if ranker and ranked:
         best = ranked[0]
-        return Read(as_extracted(best, rule), round(ranker.probability(best.score), 3), ranker.abstain_below, ranked)
+        return Read(age_in_years(info, as_extracted(best, rule)), round(ranker.probability(best.score), 3),
+                    ranker.abstain_below, ranked)
     confidence = round(min(max(rule.score, 0.0), 1.0), 3) if rule else 0.0
-    return Read(rule, confidence, ranker.abstain_below if ranker else RULES_ABSTAIN_BELOW, ranked)
+    return Read(age_in_years(info, rule), confidence, ranker.abstain_below if ranker else RULES_ABSTAIN_BELOW, ranked)
+
+
+# An age as news writes it: "37-year-old", "63 years old", "aged 63", "age 63".
+_AGE = re.compile(r"(?:the\s+|aged?\s+)?(\d{1,3})(?:[\s-]+years?[\s-]+old)?", re.I)
+
+
+def age_in_years(info: QuestionInfo, found: Extracted | None) -> Extracted | None:
+    """For "how old", the number of years an age span writes ("37" of "the 37-year-old"),
+    still a slice of the sentence it cites: the words around it only say it is an age."""
+    if found is None or info.wh != "how old":
+        return found
+    m = _AGE.fullmatch(found.text.strip())
+    if m is None or m.group(0) == m.group(1):
+        return found
+    start = found.start + found.text.index(found.text.strip()) + m.start(1)
+    end = start + len(m.group(1))
+    return Extracted(found.sentence, start, end, found.sentence.article_text[start:end], found.score, found.kind)
 
 
 def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: Extracted | None,
