@@ -15,20 +15,19 @@ def markdown(result: dict) -> str:
              f"Run {result['when']}; corpus `{result['corpus']['path']}` "
              f"({result['corpus']['articles']} articles, {result['corpus']['passages']} passages); "
              f"settings {result['settings']}; pipeline `{result.get('pipeline', 'byline')}`.", ""]
-    if result.get("answer_in_corpus"):
-        c, r = result["answer_in_corpus"], result.get("answer_in_recent_article")
-        if r:
-            lines += ["| metric | all questions | answer in corpus | answer in a recent article |", "|---|---|---|---|"]
-            lines += [f"| {k} | {v} | {c.get(k)} | {r.get(k)} |" for k, v in o.items()]
-            lines += ["", "A recent article: one published in the month before the day the question was asked "
-                      "(eval/runner.py RECENT_DAYS). A quiz's sources are any article naming the answer, often an "
-                      "old one naming it in passing."]
-        else:
-            lines += ["| metric | all questions | answer in corpus |", "|---|---|---|"]
-            lines += [f"| {k} | {v} | {c.get(k)} |" for k, v in o.items()]
-    else:
+    # All questions, then each part the set lets us tell apart, where it differs from all.
+    cols = [("all questions", o)] + [(name, result[key]) for name, key in (
+        ("answer in corpus", "answer_in_corpus"), ("answer in a recent article", "answer_in_recent_article"))
+        if result.get(key)]
+    if len(cols) == 1:
         lines += ["| metric | value |", "|---|---|"]
-        lines += [f"| {k} | {v} |" for k, v in o.items()]
+    else:
+        lines += ["| metric | " + " | ".join(name for name, _ in cols) + " |", "|---|" + "---|" * len(cols)]
+    lines += [f"| {k} | " + " | ".join(str(part.get(k)) for _, part in cols) + " |" for k in o]
+    if result.get("answer_in_recent_article"):
+        lines += ["", "A recent article: a source dated within the RECENT_DAYS (eval/runner.py) up to the day "
+                  "the question was asked. A quiz's sources are any article containing the answer string, often "
+                  "an old one."]
     if result.get("by_period"):
         lines += ["", _by_period(result["by_period"])]
     if result.get("recall_curve"):

@@ -49,6 +49,13 @@ def test_questions_an_article_of_the_month_before_answers_are_scored_apart():
     result.update(questions_file="q.jsonl", corpus={"path": "c", "articles": 1, "passages": 1}, settings={},
                   outcomes=[])
     assert "| held_out all | held_out in corpus | held_out in a recent article |" in markdown(result)
+    assert "| metric | all questions | answer in corpus | answer in a recent article |" in markdown(result)
+    # Every question in corpus: no "in corpus" column, but the recent one stays.
+    alike = summarise([replace(o, sources=["a"]) for o in outs], 0.5)
+    alike.update(questions_file="q.jsonl", corpus={"path": "c", "articles": 1, "passages": 1}, settings={},
+                 outcomes=[])
+    assert alike["answer_in_corpus"] is None
+    assert "| metric | all questions | answer in a recent article |" in markdown(alike)
     assert summarise(outs[1:], 0.5)["answer_in_recent_article"] is None  # none recent: no column
 
 
