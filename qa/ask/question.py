@@ -37,7 +37,7 @@ PLACE_NOUNS = {
     "location", "area", "village", "county", "island", "continent", "territory", "district",
     "neighborhood", "neighbourhood", "nations", "countries", "cities",
 }
-TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "week"}
+TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "week", "hour", "minute"}
 NUMBER_NOUNS = {"number", "amount", "percentage", "percent", "share", "sum", "price", "cost",
                 "figure", "total", "count", "age"}
 # "At what price", "what percentage": the amount is of one kind; a bare count ("three") is not it.
@@ -74,6 +74,7 @@ class QuestionInfo:
     labels: frozenset[str] = frozenset()  # entity labels an answer may have; empty = open
     focus: str | None = None  # head noun after which/what ("movement"), stemmed
     focus_word: str | None = None
+    role: str | None = None  # what "who is/was …" says the answer is ("Iran's president": president), stemmed
     is_list: bool = False
     terms: list[Term] = field(default_factory=list)
     named: list[str] = field(default_factory=list)  # names in the question (never the answer)
@@ -112,6 +113,11 @@ def _focus(doc: Doc, wh_index: int) -> tuple[str | None, bool]:
     return noun.text.lower(), plural
 
 
+def _singular(noun: str) -> str:
+    """A plural noun's singular, as far as dropping an s goes ("days", not "class")."""
+    return noun.rstrip("s") if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
 def analyse(question: str, reference: date) -> QuestionInfo:
     doc = nlp.full()(question)
     low = question.lower()
@@ -130,6 +136,12 @@ def analyse(question: str, reference: date) -> QuestionInfo:
     focus, plural = (None, False)
     if wh in ("which", "what", "whose") or (wh == "how" and nxt in ("many", "much")):
         focus, plural = _focus(doc, wh_index + (1 if wh == "how" else 0))
+    if wh in ("who", "whom") and nxt in ("is", "was", "are", "were"):
+        # "Who was Iran's president …": the title the answer is written with ("President Hassan
+        # Rouhani"); not a focus, which the rules and the sentence scores read as the kind of
+        # answer: here the kind is a person.
+        role, _ = _focus(doc, wh_index)
+        info.role = stem(role) if role else None
     if wh == "how" and nxt in ("many", "much", "long", "old", "far"):
         wh = f"how {nxt}"
     info.wh = wh
@@ -145,7 +157,9 @@ def analyse(question: str, reference: date) -> QuestionInfo:
     elif wh == "where":
         info.labels = PLACE
     elif wh == "how many":
-        info.labels = NUMBER
+        # "How many days after …": a count of a time unit is a span of time ("five days"), which
+        # the tagger labels a date; a count of anything else is a number.
+        info.labels = DURATION if focus and _singular(focus) in TIME_NOUNS else NUMBER
     elif wh == "how much":
         info.labels = MONEY
     elif wh in ("how long", "how far"):
@@ -153,7 +167,7 @@ def analyse(question: str, reference: date) -> QuestionInfo:
     elif wh == "how old":
         info.labels = AGE
     elif wh in ("which", "what") and focus:
-        singular = focus.rstrip("s") if focus.endswith("s") and not focus.endswith("ss") else focus
+        singular = _singular(focus)
         for nouns, labels in ((PERSON_NOUNS, PERSON), (PLACE_NOUNS, PLACE), (TIME_NOUNS, WHEN),
                               (MONEY_NOUNS, MONEY_ONLY), (PERCENT_NOUNS, PERCENT_ONLY), (NUMBER_NOUNS, NUMBER)):
             if focus in nouns or singular in nouns or (focus.endswith("ies") and focus[:-3] + "y" in nouns):

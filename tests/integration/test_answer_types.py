@@ -188,6 +188,55 @@ def test_an_entity_class_fits_the_kind_asked_for(embedder, kind, label):
     assert max(fit, key=fit.get) == label
 
 
+SIEGE = """title: Rebels end the siege of the river port
+source: Harbour Post
+published: 2024-02-20
+
+KARVA – Rebel fighters surrounded the river port of Karva on January 3, 2024, and cut its roads to the coast.
+The army broke through the rebel lines six days later and reopened the coast road.
+Aid lorries reached the port on February 12, 2024, the governor, Ana Petrov, said.
+"""
+
+
+@pytest.fixture(scope="module")
+def siege(settings, embedder, tmp_path_factory):
+    a = archive_of(settings, embedder, tmp_path_factory.mktemp("siege"), "siege", SIEGE)
+    yield a
+    a.close()
+
+
+def test_how_many_days_is_answered_by_a_span_of_days_not_a_calendar_day(siege):
+    # "January 3, 2024" is a date, as "six days" is, but it says when, not how long.
+    assert short(siege.ask("How many days after the rebels surrounded Karva did the army break through?")) == "six days"
+
+
+def test_how_long_is_not_answered_by_a_calendar_day(siege):
+    answer = siege.ask("How long after the rebels surrounded Karva did the army break through?")
+    assert "January" not in answer.answer and "February" not in answer.answer
+
+
+VISIT = """title: Iraqi leader in Tehran for trade talks
+source: Harbour Post
+published: 2020-07-22
+
+TEHRAN – Iraqi Prime Minister Mustafa al-Kadhimi arrived in Tehran on Tuesday for talks on trade and security, at the invitation of President Hassan Rouhani.
+Foreign Minister Mohammad Javad Zarif met al-Kadhimi at the airport and later said Iran wanted trade with Iraq to reach 20 billion dollars.
+"""
+
+
+@pytest.fixture(scope="module")
+def visit(settings, embedder, tmp_path_factory):
+    a = archive_of(settings, embedder, tmp_path_factory.mktemp("visit"), "visit", VISIT)
+    yield a
+    a.close()
+
+
+def test_who_is_answered_by_the_person_written_with_the_role_asked_for(visit):
+    # The question names two titles; the answer holds the one it asks about ("Iran's president"),
+    # not the other ("Iraq's prime minister") nor a minister the sentence names beside them.
+    assert short(visit.ask("Who was Iran's president when Iraq's prime minister came to Tehran?")) == "Hassan Rouhani"
+
+
 def test_the_ranker_reads_the_features_the_reader_describes(archive):
     """Training and serving describe candidates alike: every feature the trees were fitted on
     (beyond the one-hot pairs a question may not have) is one describe() fills on the seeds."""

@@ -29,6 +29,46 @@ def test_a_time_ahead_of_the_asking_day_is_no_time_filter():
     assert analyse("Which comedian returned to late-night TV last month?", date(2024, 1, 26)).time is not None
 
 
+@pytest.mark.parametrize("question,duration", [
+    ("How many days after the strike did Iran retaliate?", True),
+    ("How many hours did the flight take?", True),
+    ("How many people died in the fire?", False),
+    ("How many seats did the party win?", False),
+])
+def test_a_count_of_a_time_unit_is_a_span_of_time(question, duration):
+    from qa.ask.question import DURATION, NUMBER
+
+    assert analyse(question, date(2024, 2, 1)).labels == (DURATION if duration else NUMBER)
+
+
+@pytest.mark.parametrize("question,label,text,fits", [
+    ("When did the strike start?", "DATE", "Thursday", True),
+    ("When did the strike start?", "DATE", "three years", False),  # how long, not when
+    ("How many days after the strike did Iran retaliate?", "DATE", "Five days", True),
+    ("How many days after the strike did Iran retaliate?", "DATE", "January 3, 2020", False),  # when, not how long
+    ("How long did the strike last?", "DATE", "two weeks", True),
+    ("How long did the strike last?", "DATE", "last week", False),
+    ("Who led the strike?", "PERSON", "Ann Lee", True),  # not a time: not judged here
+])
+def test_a_date_fits_when_or_how_long_as_it_says_a_point_or_a_span(question, label, text, fits):
+    from qa.ask.extractive.entities import time_fits
+
+    assert time_fits(analyse(question, date(2024, 2, 1)), label, text) is fits
+
+
+@pytest.mark.parametrize("question,role", [
+    ("Who was Iran's president when Iraq's prime minister came to Tehran?", "president"),
+    ("Who is the speaker of the parliament that the prime minister met?", "speaker"),
+    ("Who is the Kurdistan Regional Government president who invited Zarif?", "president"),
+    ("Who invited Zarif to Baghdad in 2025?", None),  # a verb, no role
+    ("Who is Joe Biden?", None),  # a name, no role
+])
+def test_a_who_question_names_the_role_the_answer_holds(question, role):
+    from qa.text.tokens import stem
+
+    assert analyse(question, date(2024, 2, 1)).role == (stem(role) if role else None)
+
+
 @pytest.mark.parametrize("question,negated", [
     ("Which of the following was not elected?", True),
     ("Which of the following wasn’t elected?", True),

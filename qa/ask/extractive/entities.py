@@ -8,7 +8,7 @@ from qa.ask.extractive.scoring import (UNDATED_WEIGHT, Extracted, Sentence, cove
                                        proximity)
 from qa.ask.extractive.spans import (FIGURES, LOCATIVE, TITLE_WORDS, joins, one_per_article, sentence_at,
                                      title_start, with_currency)
-from qa.ask.question import PLACE, QuestionInfo
+from qa.ask.question import DURATION, PLACE, QuestionInfo
 from qa.text.dates import names_a_time
 from qa.text.tokens import stem, stems_match, tokens
 from qa.types import Span
@@ -19,7 +19,7 @@ TITLE_MATCH_BONUS = 1.25  # "Who is Iraq's prime minister?": the person written 
 def entity_answer(info: QuestionInfo, sentences: list[Sentence], weights: dict[str, float],
                    labels: frozenset[str]) -> Extracted | None:
     best: Extracted | None = None
-    wanted_title = title_words(info) if "PERSON" in labels else set()
+    wanted_title = asked_title(info) if "PERSON" in labels else set()
     for sent in sentences[:12]:
         full = sent.text
         pool = entity_pool(sent, labels)
@@ -33,8 +33,8 @@ def entity_answer(info: QuestionInfo, sentences: list[Sentence], weights: dict[s
                 continue
             if info.time and ent.label == "DATE" and info.time.phrase and ent_text.lower() in info.time.phrase.lower():
                 continue
-            if info.wh == "when" and ent.label == "DATE" and not names_a_time(ent_text):
-                continue  # '47' (an age), 'three years' (a span): not when
+            if not time_fits(info, ent.label, ent_text):
+                continue  # '47' (an age), 'three years' (a span): not when; 'January 3' not how long
             if ent.label == "NORP" and is_modifier(sent.article_text, ent.end):
                 continue  # 'Iraqi officials': a demonym describing someone is not who they are
             prox = proximity(sent, ent.start, ent.end, weights)
@@ -55,6 +55,18 @@ def entity_answer(info: QuestionInfo, sentences: list[Sentence], weights: dict[s
             if best is None or score > best.score:
                 best = Extracted(sent, start, end, sent.article_text[start:end], score)
     return best
+
+
+def time_fits(info: QuestionInfo, label: str, text: str) -> bool:
+    """A date or time answers "when" where it says when ("Thursday", "2020"), and "how long" or
+    "how many days" where it says how long ("five days"); any other label is not judged here."""
+    if label not in ("DATE", "TIME"):
+        return True
+    if info.wh == "when":
+        return label == "TIME" or names_a_time(text)
+    if info.labels == DURATION:
+        return not names_a_time(text)
+    return True
 
 
 def is_modifier(text: str, end: int) -> bool:
@@ -117,6 +129,18 @@ def modifiers(sentence: Sentence) -> list[tuple[int, int]]:
     return out
 
 
+def asked_title(info: QuestionInfo) -> set[str]:
+    """The title the person asked for must be written with: the role a who-question names with
+    the lower-case words that make it up ("Who was Iran's prime minister when …": prime
+    minister, not another title the question mentions), else title_words()."""
+    if info.role and info.doc is not None:
+        for tok in info.doc:
+            if stem(tok.text) == info.role:
+                return {info.role} | {stem(c.text) for c in tok.children
+                                      if c.dep_ in ("amod", "compound") and c.text[:1].islower()}
+    return title_words(info)
+
+
 def title_words(info: QuestionInfo) -> set[str]:
     """What the person asked for must be written with: the question's title words ("prime
     minister"), or what qualifies its person noun ("Iraqi" in "which Iraqi officials")."""
@@ -156,7 +180,8 @@ def title_holders(info: QuestionInfo, sentences: list[Sentence], weights: dict[s
     """'Who is Iraq's prime minister?': the retrieved articles' sentences that write the title
     before a name ("Iraqi Prime Minister Mustafa al-Kadhimi"), wherever in the article they are.
     Retrieval finds passages about the title; the holder's name may be elsewhere."""
-    wanted = [t.text for t in info.terms if t.text.lower() in TITLE_WORDS]
+    asked = asked_title(info)
+    wanted = [t.text for t in info.terms if t.text.lower() in TITLE_WORDS and t.stem in asked]
     if not wanted:
         return []
     title = re.compile(r"(?i:" + r"\s+".join(re.escape(w) for w in wanted) + r")\s+(?=[A-Z])")

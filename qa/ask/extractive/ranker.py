@@ -31,7 +31,7 @@ RULES_ABSTAIN_BELOW = 0.45  # support under which the type rules alone abstain (
 # learning noise the wrong way round.
 RISING = frozenset({
     "sentence_support", "sentence_support_share", "passage_score_share", "sentence_rank", "proximity",
-    "window_coverage", "articles_holding", "support_holding", "label_fits", "focus_adjacent", "rule_support",
+    "window_coverage", "articles_holding", "support_holding", "label_fits", "focus_adjacent", "holds_title", "rule_support",
     "kind_similarity", "kind_similarity_gap", "kind_label_fit", "kind_label_gap",
 })
 FALLING = frozenset({"repeats_question", "question_word_share", "generic", "demonym_describes",

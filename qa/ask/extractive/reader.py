@@ -22,9 +22,10 @@ from qa.ask.extractive.chunks import noun_phrases
 from qa.ask.extractive.ranker import RULES_ABSTAIN_BELOW, Ranker, load_ranker
 from qa.ask.extractive.typefit import PhraseVectors, asked_kind, similarities
 from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question, proximity
-from qa.ask.extractive.entities import is_modifier
+from qa.ask.extractive.entities import asked_title, holds_title, is_modifier
 from qa.ask.extractive.spans import FIGURES, with_currency
-from qa.ask.question import QuestionInfo
+from qa.ask.question import DURATION, QuestionInfo
+from qa.types import Span
 from qa.text.dates import names_a_time
 from qa.text.tokens import STOP_WORDS, stems_match, tokens
 
@@ -112,17 +113,22 @@ _FIGURE_START = re.compile(r"[$€£¥₹₽₩₪]|\d")
 _HEDGE = re.compile(r"(?:[a-z]+\s+)+")  # "nearly ", "no more than ", "a record ": lower-case words only
 _SIGN_WORDS = {"minus", "negative", "between", "from"}  # words a figure means nothing without
 _RUN_ON_DASH = re.compile(r"\s+(?:[―—–]|--?)\s+(?=[a-z])")  # "8 a.m. ― an hour": a clause follows
+_RELATIVE = re.compile(r"\s+(?:later|earlier|ago|afterwards|after|before|on)$", re.I)  # "six days later"
 
 
 def bare_forms(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
     """Shorter spans of an entity that may be the answer itself: the part before a spaced dash
     followed by a lower-case clause, where the tagger ran an entity on ("8 a.m. ― an hour"), and
     a figure in digits without the lower-case words that hedge it ("nearly $200 million" →
-    "$200 million"; a currency code stays, and so does "minus" or "between")."""
+    "$200 million"; a currency code stays, and so does "minus" or "between"), and an amount of
+    time without the word that places it ("six days later" → "six days", for "how many days")."""
     out = []
     if m := _RUN_ON_DASH.search(text, start, end):
         end = m.start()
         out.append((start, end))
+    if label in ("DATE", "TIME") and (m := _RELATIVE.search(text, start, end)) and m.start() > start \
+            and not names_a_time(text[start:m.start()]):
+        out.append((start, m.start()))
     span = text[start:end]
     if label in FIGURES | {"PERCENT"} and (m := _FIGURE_START.search(span)) and m.start() \
             and _HEDGE.fullmatch(span[: m.start()]) and not _SIGN_WORDS & set(span[: m.start()].split()):
@@ -143,6 +149,7 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
     total_weight = sum(weights.values()) or 1.0
     q_stems = [t.stem for t in info.terms]
     forms = _forms(found)
+    title = asked_title(info) if "PERSON" in info.labels else set()
     for c in found:
         key = fold(c.text)
         if key not in mentions:
@@ -177,6 +184,8 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         f["lowercase"] = float(c.text[:1].islower())
         f["has_digit"] = float(any(ch.isdigit() for ch in c.text))
         f["focus_adjacent"] = float(_next_to_focus(c, info))
+        f["holds_title"] = float(bool(title) and c.label == "PERSON"
+                                 and holds_title(c.sentence, Span(c.start, c.end), info, title))
         f["in_time_phrase"] = float(bool(info.time and info.time.phrase and key
                                          and f" {key} " in f" {fold(info.time.phrase)} "))
         f["date_names_time"] = float(c.label in ("DATE", "TIME") and names_a_time(c.text))
@@ -250,10 +259,20 @@ def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, refere
     ranked = rank(info, sentences, weights, rule, ranker, reference, vectors) if ranker or describe_all else []
     if ranker and ranked:
         best = ranked[0]
-        return Read(age_in_years(info, as_extracted(best, rule)), round(ranker.probability(best.score), 3),
+        return Read(narrowed(info, as_extracted(best, rule)), round(ranker.probability(best.score), 3),
                     ranker.abstain_below, ranked)
     confidence = round(min(max(rule.score, 0.0), 1.0), 3) if rule else 0.0
-    return Read(age_in_years(info, rule), confidence, ranker.abstain_below if ranker else RULES_ABSTAIN_BELOW, ranked)
+    return Read(narrowed(info, rule), confidence, ranker.abstain_below if ranker else RULES_ABSTAIN_BELOW, ranked)
+
+
+def narrowed(info: QuestionInfo, found: Extracted | None) -> Extracted | None:
+    """The part of the chosen span that answers what the question asks for: the years of an
+    age for "how old", the amount of a span of time for "how long" or "how many days"."""
+    found = age_in_years(info, found)
+    if found is None or info.labels != DURATION or (m := _RELATIVE.search(found.text)) is None or not m.start():
+        return found
+    end = found.start + m.start()
+    return Extracted(found.sentence, found.start, end, found.sentence.article_text[found.start:end], found.score, found.kind)
 
 
 # An age as news writes it: "37-year-old", "63 years old", "aged 63", "age 63".
