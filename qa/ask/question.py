@@ -37,7 +37,9 @@ PLACE_NOUNS = {
     "location", "area", "village", "county", "island", "continent", "territory", "district",
     "neighborhood", "neighbourhood", "nations", "countries", "cities",
 }
-TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "week", "hour", "minute"}
+TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "week"}
+# What a span of time is counted in: "how many days" asks how long ("how many times" does not).
+TIME_UNITS = {"year", "month", "week", "day", "hour", "minute", "decade", "century"}
 NUMBER_NOUNS = {"number", "amount", "percentage", "percent", "share", "sum", "price", "cost",
                 "figure", "total", "count", "age"}
 # "At what price", "what percentage": the amount is of one kind; a bare count ("three") is not it.
@@ -114,7 +116,9 @@ def _focus(doc: Doc, wh_index: int) -> tuple[str | None, bool]:
 
 
 def _singular(noun: str) -> str:
-    """A plural noun's singular, as far as dropping an s goes ("days", not "class")."""
+    """A plural noun's singular, as far as spelling tells ("days", "cities"; not "class")."""
+    if noun.endswith("ies"):
+        return noun[:-3] + "y"
     return noun.rstrip("s") if noun.endswith("s") and not noun.endswith("ss") else noun
 
 
@@ -136,7 +140,7 @@ def analyse(question: str, reference: date) -> QuestionInfo:
     focus, plural = (None, False)
     if wh in ("which", "what", "whose") or (wh == "how" and nxt in ("many", "much")):
         focus, plural = _focus(doc, wh_index + (1 if wh == "how" else 0))
-    if wh in ("who", "whom") and nxt in ("is", "was", "are", "were"):
+    if wh in ("who", "whom") and nxt in ("is", "was", "are", "were", "'s", "’s"):
         # "Who was Iran's president …": the title the answer is written with ("President Hassan
         # Rouhani"); not a focus, which the rules and the sentence scores read as the kind of
         # answer: here the kind is a person.
@@ -159,7 +163,7 @@ def analyse(question: str, reference: date) -> QuestionInfo:
     elif wh == "how many":
         # "How many days after …": a count of a time unit is a span of time ("five days"), which
         # the tagger labels a date; a count of anything else is a number.
-        info.labels = DURATION if focus and _singular(focus) in TIME_NOUNS else NUMBER
+        info.labels = DURATION if focus and _singular(focus) in TIME_UNITS else NUMBER
     elif wh == "how much":
         info.labels = MONEY
     elif wh in ("how long", "how far"):
@@ -170,7 +174,7 @@ def analyse(question: str, reference: date) -> QuestionInfo:
         singular = _singular(focus)
         for nouns, labels in ((PERSON_NOUNS, PERSON), (PLACE_NOUNS, PLACE), (TIME_NOUNS, WHEN),
                               (MONEY_NOUNS, MONEY_ONLY), (PERCENT_NOUNS, PERCENT_ONLY), (NUMBER_NOUNS, NUMBER)):
-            if focus in nouns or singular in nouns or (focus.endswith("ies") and focus[:-3] + "y" in nouns):
+            if focus in nouns or singular in nouns:
                 info.labels = labels
                 break
         info.is_list = plural or bool(re.search(r"\b(?:which|what) (?:two|three|four|five)\b", low))

@@ -34,6 +34,8 @@ def test_a_time_ahead_of_the_asking_day_is_no_time_filter():
     ("How many hours did the flight take?", True),
     ("How many people died in the fire?", False),
     ("How many seats did the party win?", False),
+    ("How many times did the rocket fail?", False),  # a count of events, not of a time unit
+    ("How many centuries did the empire last?", True),
 ])
 def test_a_count_of_a_time_unit_is_a_span_of_time(question, duration):
     from qa.ask.question import DURATION, NUMBER
@@ -48,6 +50,9 @@ def test_a_count_of_a_time_unit_is_a_span_of_time(question, duration):
     ("How many days after the strike did Iran retaliate?", "DATE", "January 3, 2020", False),  # when, not how long
     ("How long did the strike last?", "DATE", "two weeks", True),
     ("How long did the strike last?", "DATE", "last week", False),
+    ("How long ago did the strike start?", "DATE", "three years ago", True),  # placed, still an amount
+    ("How many hours did the strike last?", "TIME", "8 a.m.", False),  # a clock time says when
+    ("How many hours did the strike last?", "TIME", "three hours", True),
     ("Who led the strike?", "PERSON", "Ann Lee", True),  # not a time: not judged here
 ])
 def test_a_date_fits_when_or_how_long_as_it_says_a_point_or_a_span(question, label, text, fits):
@@ -67,6 +72,31 @@ def test_a_who_question_names_the_role_the_answer_holds(question, role):
     from qa.text.tokens import stem
 
     assert analyse(question, date(2024, 2, 1)).role == (stem(role) if role else None)
+
+
+@pytest.mark.parametrize("question,title", [
+    ("Who is the current prime minister of Iraq?", {"prime", "minister"}),  # not "current"
+    ("Who was Iran's president when Iraq's prime minister came to Tehran?", {"president"}),  # its own title only
+    ("Who's the new foreign minister?", {"foreign", "minister"}),
+    ("Who is the man who shot the senator?", {"senator"}),  # no title for a role: the question's title words
+])
+def test_the_title_asked_for_is_the_roles_title_words(question, title):
+    from qa.ask.extractive.entities import asked_title
+    from qa.text.tokens import stem
+
+    assert asked_title(analyse(question, date(2024, 2, 1))) == {stem(w) for w in title}
+
+
+@pytest.mark.parametrize("text,amount", [
+    ("six days later", "six days"), ("a week on", "a week"), ("2 hours after", "2 hours"),
+    ("the day before", None),  # no count: not an amount of time
+    ("January 3 later", None), ("days later", None),
+])
+def test_an_amount_of_time_is_cut_before_the_word_that_places_it(text, amount):
+    from qa.ask.extractive.entities import placed_amount
+
+    cut = placed_amount(text)
+    assert (text[:cut] if cut is not None else None) == amount
 
 
 @pytest.mark.parametrize("question,negated", [

@@ -57,16 +57,40 @@ def entity_answer(info: QuestionInfo, sentences: list[Sentence], weights: dict[s
     return best
 
 
+_CLOCK = re.compile(r"\d\s*(?:[ap]\.?m\b\.?|:\d\d)|\b(?:noon|midnight)\b", re.I)
+
+
 def time_fits(info: QuestionInfo, label: str, text: str) -> bool:
-    """A date or time answers "when" where it says when ("Thursday", "2020"), and "how long" or
-    "how many days" where it says how long ("five days"); any other label is not judged here."""
+    """A date or time answers "when" where it says when ("Thursday", "2020"), and a question
+    that asks how long ("how long", "how many days", "how long ago") where it is an amount of
+    time ("five days", "three years ago"; not "January 3", nor "8 a.m."); other labels, and
+    other questions, are not judged here."""
     if label not in ("DATE", "TIME"):
         return True
     if info.wh == "when":
         return label == "TIME" or names_a_time(text)
-    if info.labels == DURATION:
-        return not names_a_time(text)
+    if info.labels == DURATION and info.wh != "how far":
+        return not names_a_time(without_placing_word(text)) and not _CLOCK.search(text)
     return True
+
+
+# A word that places an amount of time before or after something: "six days later", "a week on".
+_PLACING = re.compile(r"\s+(?:later|earlier|ago|afterwards|after|before|on)$", re.I)
+_TIME_AMOUNT = re.compile(r"(?:^|\s)(?:\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                          r"several|few|couple of|dozen)[\s-]+(?:years?|months?|weeks?|days?|hours?|minutes?|"
+                          r"decades?|centuries)$", re.I)
+
+
+def placed_amount(text: str) -> int | None:
+    """Where an amount of time ends in a phrase that places it ("six days later" → 9), or None
+    where the phrase is not a counted amount of time with such a word ("the day before")."""
+    m = _PLACING.search(text)
+    return m.start() if m and _TIME_AMOUNT.search(text[:m.start()]) else None
+
+
+def without_placing_word(text: str) -> str:
+    end = placed_amount(text)
+    return text if end is None else text[:end]
 
 
 def is_modifier(text: str, end: int) -> bool:
@@ -130,14 +154,14 @@ def modifiers(sentence: Sentence) -> list[tuple[int, int]]:
 
 
 def asked_title(info: QuestionInfo) -> set[str]:
-    """The title the person asked for must be written with: the role a who-question names with
-    the lower-case words that make it up ("Who was Iran's prime minister when …": prime
-    minister, not another title the question mentions), else title_words()."""
+    """The title the person asked for must be written with: the role a who-question names, with
+    the title words that make it up ("Who was Iran's prime minister when …": prime minister, not
+    another title the question mentions, nor "current" or "new"), else title_words()."""
     if info.role and info.doc is not None:
         for tok in info.doc:
-            if stem(tok.text) == info.role:
-                return {info.role} | {stem(c.text) for c in tok.children
-                                      if c.dep_ in ("amod", "compound") and c.text[:1].islower()}
+            if stem(tok.text) == info.role and tok.lower_ in TITLE_WORDS:
+                return {info.role} | {stem(c.text) for c in _qualifiers(tok, ("amod", "compound"))
+                                      if c.lower_ in TITLE_WORDS}
     return title_words(info)
 
 
@@ -148,10 +172,15 @@ def title_words(info: QuestionInfo) -> set[str]:
     if info.doc is not None and info.focus_word:
         for tok in info.doc:
             if tok.lower_ == info.focus_word:
-                wanted |= {stem(c.text) for c in tok.children
-                           if c.dep_ in ("amod", "compound", "poss") and c.text[:1].isupper()}
+                wanted |= {stem(c.text) for c in _qualifiers(tok, ("amod", "compound", "poss"))
+                           if c.text[:1].isupper()}
                 break
     return wanted
+
+
+def _qualifiers(tok, deps: tuple[str, ...]) -> list:
+    """The words the tagger says qualify a noun (its children of these dependencies)."""
+    return [c for c in tok.children if c.dep_ in deps]
 
 
 def holds_title(sentence: Sentence, ent: Span, info: QuestionInfo, wanted: set[str]) -> bool:

@@ -2,7 +2,8 @@
 described by features and ranked by a model learned from data (`byline reader train`).
 
 Candidates are the stored named entities of those sentences (figures keep their currency; a
-hedged figure is also a candidate bare, bare_forms()), quoted phrases, runs of capitalised words, common-noun phrases where the question asks for a
+hedged figure is also a candidate bare, and an amount of time without the word that places it,
+bare_forms()), quoted phrases, runs of capitalised words, common-noun phrases where the question asks for a
 thing of an open kind (chunks.py), and the span the type rules cut (extract()). Where the
 question names the kind it wants ("which sport", "which comedian"), each candidate's semantic
 fit to that kind, and its entity class's, are features (typefit.py). The ranking model and the
@@ -22,7 +23,7 @@ from qa.ask.extractive.chunks import noun_phrases
 from qa.ask.extractive.ranker import RULES_ABSTAIN_BELOW, Ranker, load_ranker
 from qa.ask.extractive.typefit import PhraseVectors, asked_kind, similarities
 from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question, proximity
-from qa.ask.extractive.entities import asked_title, holds_title, is_modifier
+from qa.ask.extractive.entities import asked_title, holds_title, is_modifier, placed_amount
 from qa.ask.extractive.spans import FIGURES, with_currency
 from qa.ask.question import DURATION, QuestionInfo
 from qa.types import Span
@@ -113,7 +114,6 @@ _FIGURE_START = re.compile(r"[$€£¥₹₽₩₪]|\d")
 _HEDGE = re.compile(r"(?:[a-z]+\s+)+")  # "nearly ", "no more than ", "a record ": lower-case words only
 _SIGN_WORDS = {"minus", "negative", "between", "from"}  # words a figure means nothing without
 _RUN_ON_DASH = re.compile(r"\s+(?:[―—–]|--?)\s+(?=[a-z])")  # "8 a.m. ― an hour": a clause follows
-_RELATIVE = re.compile(r"\s+(?:later|earlier|ago|afterwards|after|before|on)$", re.I)  # "six days later"
 
 
 def bare_forms(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
@@ -126,9 +126,8 @@ def bare_forms(text: str, start: int, end: int, label: str) -> list[tuple[int, i
     if m := _RUN_ON_DASH.search(text, start, end):
         end = m.start()
         out.append((start, end))
-    if label in ("DATE", "TIME") and (m := _RELATIVE.search(text, start, end)) and m.start() > start \
-            and not names_a_time(text[start:m.start()]):
-        out.append((start, m.start()))
+    if label in ("DATE", "TIME") and (cut := placed_amount(text[start:end])):
+        out.append((start, start + cut))
     span = text[start:end]
     if label in FIGURES | {"PERCENT"} and (m := _FIGURE_START.search(span)) and m.start() \
             and _HEDGE.fullmatch(span[: m.start()]) and not _SIGN_WORDS & set(span[: m.start()].split()):
@@ -267,12 +266,17 @@ def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, refere
 
 def narrowed(info: QuestionInfo, found: Extracted | None) -> Extracted | None:
     """The part of the chosen span that answers what the question asks for: the years of an
-    age for "how old", the amount of a span of time for "how long" or "how many days"."""
+    age for "how old", the amount of time for "how long" or "how many days" ("six days" of "six
+    days later"). Still a slice of the sentence it cites."""
     found = age_in_years(info, found)
-    if found is None or info.labels != DURATION or (m := _RELATIVE.search(found.text)) is None or not m.start():
+    if found is None or info.labels != DURATION or info.wh == "how far" or not (cut := placed_amount(found.text)):
         return found
-    end = found.start + m.start()
-    return Extracted(found.sentence, found.start, end, found.sentence.article_text[found.start:end], found.score, found.kind)
+    return _slice(found, found.start, found.start + cut)
+
+
+def _slice(found: Extracted, start: int, end: int) -> Extracted:
+    """Part of an answer span, cut from the article text at these offsets."""
+    return Extracted(found.sentence, start, end, found.sentence.article_text[start:end], found.score, found.kind)
 
 
 # An age as news writes it: "37-year-old", "63 years old", "aged 63", "age 63".
@@ -288,8 +292,7 @@ def age_in_years(info: QuestionInfo, found: Extracted | None) -> Extracted | Non
     if m is None or m.group(0) == m.group(1):
         return found
     start = found.start + found.text.index(found.text.strip()) + m.start(1)
-    end = start + len(m.group(1))
-    return Extracted(found.sentence, start, end, found.sentence.article_text[start:end], found.score, found.kind)
+    return _slice(found, start, start + len(m.group(1)))
 
 
 def rank(info: QuestionInfo, sentences: list[Sentence], weights: Weights, rule: Extracted | None,
