@@ -99,10 +99,10 @@ def quote_grammar(sentences: list[Sentence]) -> str:
 
 
 def chosen_sentences(reading: Reading, n: int) -> list[Sentence]:
-    """The sentences of the best-ranked candidates, each once, best first; without a learned
-    ranking, the best-supported sentences."""
+    """The sentences of the best-ranked candidates, each once, best first, then, where those are
+    fewer than n (candidates from one or two sentences; no learned ranking), the best-supported."""
     out: list[Sentence] = []
-    pool = [c.sentence for c in reading.candidates] or reading.sentences
+    pool = [c.sentence for c in reading.candidates] + reading.sentences
     for sent in pool:
         if all((s.passage.doc_id, s.span) != (sent.passage.doc_id, sent.span) for s in out):
             out.append(sent)

@@ -71,3 +71,16 @@ def test_every_kind_of_dash_and_quotation_mark_is_outer_punctuation_but_signs_ar
     assert r["s0-11"].startswith('"Happy" | ')  # ‹Happy›: the angle quotes left off
     assert reader.locate("8 a.m. ―", sent)[1:] == (13, 18)  # "8 a.m", the bar left off
     assert r["m0-14"] == '"5%" | "5% " m0-15' and r["s0-16"] == '"$2"'  # a percent or dollar sign stays
+
+
+def test_the_model_is_shown_the_candidates_sentences_then_the_best_supported():
+    """Candidates from fewer sentences than n still leave the model n sentences to read: theirs
+    first, then the best-supported others, each once."""
+    from qa.ask.extractive.reader import Candidate
+    from qa.ask.service import Reading
+
+    sents = shown(QUOTED)
+    only = Candidate(sents[2].span.start, sents[2].span.start + 5, "About", "RULE", sents[2], 2)
+    reading = Reading("q", None, [], sents, None, 0.0, 0.0, [only])
+    assert reader.chosen_sentences(reading, 3) == [sents[2], sents[0], sents[1]]
+    assert reader.chosen_sentences(reading, 1) == [sents[2]]
