@@ -29,11 +29,17 @@ def archive_of(settings, embedder, folder, doc_id: str, text: str):
     return a
 
 
-@pytest.fixture(scope="module")
-def lisbon(settings, embedder, tmp_path_factory):
-    a = archive_of(settings, embedder, tmp_path_factory.mktemp("lisbon"), "lisbon", ARTICLE)
-    yield a
-    a.close()
+def one_article(doc_id: str, text: str):
+    """A module-wide fixture, named doc_id: an archive of that one article."""
+    @pytest.fixture(scope="module", name=doc_id)
+    def archive(settings, embedder, tmp_path_factory):
+        a = archive_of(settings, embedder, tmp_path_factory.mktemp(doc_id), doc_id, text)
+        yield a
+        a.close()
+    return archive
+
+
+lisbon = one_article("lisbon", ARTICLE)
 
 
 def short(answer) -> str:
@@ -101,11 +107,7 @@ Solberg met Swedish officials and the Danish prime minister, Mette Frederiksen, 
 """
 
 
-@pytest.fixture(scope="module")
-def oslo(settings, embedder, tmp_path_factory):
-    a = archive_of(settings, embedder, tmp_path_factory.mktemp("oslo"), "oslo", OSLO)
-    yield a
-    a.close()
+oslo = one_article("oslo", OSLO)
 
 
 def test_when_is_answered_by_a_time_not_an_age(oslo):
@@ -162,11 +164,7 @@ In other news, the late-night programme Evening Hour said the comedian Dana Whit
 """
 
 
-@pytest.fixture(scope="module")
-def grounded(settings, embedder, tmp_path_factory):
-    a = archive_of(settings, embedder, tmp_path_factory.mktemp("grounded"), "grounded", GROUNDED)
-    yield a
-    a.close()
+grounded = one_article("grounded", GROUNDED)
 
 
 def test_a_number_the_question_writes_is_not_the_count_asked_for(grounded):
@@ -198,11 +196,7 @@ Aid lorries reached the port on February 12, 2024, the governor, Ana Petrov, sai
 """
 
 
-@pytest.fixture(scope="module")
-def siege(settings, embedder, tmp_path_factory):
-    a = archive_of(settings, embedder, tmp_path_factory.mktemp("siege"), "siege", SIEGE)
-    yield a
-    a.close()
+siege = one_article("siege", SIEGE)
 
 
 def test_how_many_days_is_answered_by_a_span_of_days_not_a_calendar_day(siege):
@@ -234,11 +228,7 @@ Foreign Minister Mohammad Javad Zarif met al-Kadhimi at the airport and later sa
 """
 
 
-@pytest.fixture(scope="module")
-def visit(settings, embedder, tmp_path_factory):
-    a = archive_of(settings, embedder, tmp_path_factory.mktemp("visit"), "visit", VISIT)
-    yield a
-    a.close()
+visit = one_article("visit", VISIT)
 
 
 def test_who_is_answered_by_the_person_written_with_the_role_asked_for(visit):
