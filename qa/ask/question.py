@@ -37,7 +37,7 @@ PLACE_NOUNS = {
     "location", "area", "village", "county", "island", "continent", "territory", "district",
     "neighborhood", "neighbourhood", "nations", "countries", "cities",
 }
-TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "week"}
+TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "week", "hour", "minute"}
 # What a span of time is counted in: "how many days" asks how long ("how many times" does not).
 TIME_UNITS = {"year", "month", "week", "day", "hour", "minute", "decade", "century"}
 NUMBER_NOUNS = {"number", "amount", "percentage", "percent", "share", "sum", "price", "cost",
@@ -91,7 +91,7 @@ def _focus(doc: Doc, wh_index: int) -> tuple[str | None, bool]:
     toks = list(doc)
     j = wh_index + 1
     # "what was the codename of ..." / "what is the name of ...": skip the copula.
-    if j < len(toks) and toks[j].lemma_ in ("be",) or (j < len(toks) and toks[j].lower_ in ("is", "was", "are", "were", "'s")):
+    if j < len(toks) and toks[j].lemma_ in ("be",) or (j < len(toks) and toks[j].lower_ in ("is", "was", "are", "were", "'s", "’s")):
         j += 1
         while j < len(toks) and toks[j].pos_ in ("DET",):
             j += 1

@@ -32,11 +32,11 @@ def archive_of(settings, embedder, folder, doc_id: str, text: str):
 def one_article(doc_id: str, text: str):
     """A module-wide fixture, named doc_id: an archive of that one article."""
     @pytest.fixture(scope="module", name=doc_id)
-    def archive(settings, embedder, tmp_path_factory):
+    def _one_article_archive(settings, embedder, tmp_path_factory):
         a = archive_of(settings, embedder, tmp_path_factory.mktemp(doc_id), doc_id, text)
         yield a
         a.close()
-    return archive
+    return _one_article_archive
 
 
 lisbon = one_article("lisbon", ARTICLE)

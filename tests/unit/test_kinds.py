@@ -78,7 +78,9 @@ def test_a_who_question_names_the_role_the_answer_holds(question, role):
     ("Who is the current prime minister of Iraq?", {"prime", "minister"}),  # not "current"
     ("Who was Iran's president when Iraq's prime minister came to Tehran?", {"president"}),  # its own title only
     ("Who's the new foreign minister?", {"foreign", "minister"}),
-    ("Who is the man who shot the senator?", {"senator"}),  # no title for a role: the question's title words
+    ("Who is the man who shot the senator?", {"man"}),  # the role, not the victim's title
+    ("Who’s the CEO of the airline?", {"CEO"}),
+    ("Who shot the senator?", {"senator"}),  # no role: the question's title words
 ])
 def test_the_title_asked_for_is_the_roles_title_words(question, title):
     from qa.ask.extractive.entities import asked_title
@@ -91,6 +93,8 @@ def test_the_title_asked_for_is_the_roles_title_words(question, title):
     ("six days later", "six days"), ("a week on", "a week"), ("2 hours after", "2 hours"),
     ("the day before", None),  # no count: not an amount of time
     ("January 3 later", None), ("days later", None),
+    ("twenty years ago", "twenty years"), ("two and a half years later", "two and a half years"),
+    ("30 seconds later.", "30 seconds"), ("six months afterward", "six months"), ("a century ago", "a century"),
 ])
 def test_an_amount_of_time_is_cut_before_the_word_that_places_it(text, amount):
     from qa.ask.extractive.entities import placed_amount

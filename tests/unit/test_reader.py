@@ -172,3 +172,28 @@ def test_the_newcomers_seed_questions_are_answered_in_their_articles_and_never_t
     # Training reads the RealTimeQA questions and the team's seed questions, nothing else.
     read = re.findall(r"load_questions\((.*?)\)(?:\s|$|\])", Path(training.__file__).read_text())
     assert sorted(read) == ["default_questions()", "questions"]
+
+
+def test_a_span_of_time_is_narrowed_to_its_amount_unless_the_question_places_it_too():
+    """"Six days later" answers "how many days after …" as "six days", a slice of the sentence
+    as written; "how long ago" is answered "three years ago", as asked."""
+    from datetime import date
+
+    from qa.ask.extractive.reader import narrowed
+    from qa.ask.extractive.scoring import Extracted
+    from qa.ask.question import analyse
+    from tests.unit.test_quote_grammar import shown
+
+    sent = shown(["The army broke through six days later, three years ago."])[0]
+
+    def span(words: str) -> Extracted:
+        at = sent.text.index(words)
+        return Extracted(sent, at, at + len(words), words, 0.5)
+
+    later = narrowed(analyse("How many days after the siege did the army break through?", date(2024, 5, 1)),
+                     span("six days later"))
+    assert later.text == "six days" == sent.passage.article.text[later.start:later.end]
+    ago = narrowed(analyse("How long ago did the army break through?", date(2024, 5, 1)), span("three years ago"))
+    assert ago.text == "three years ago"
+    asked_when = narrowed(analyse("When did the army break through?", date(2024, 5, 1)), span("six days later"))
+    assert asked_when.text == "six days later"  # not a question of how long

@@ -75,10 +75,11 @@ def time_fits(info: QuestionInfo, label: str, text: str) -> bool:
 
 
 # A word that places an amount of time before or after something: "six days later", "a week on".
-_PLACING = re.compile(r"\s+(?:later|earlier|ago|afterwards|after|before|on)$", re.I)
+_PLACING = re.compile(r"\s+(?:later|earlier|ago|afterwards?|after|before|on)(?:\s+on)?[\s.,;:]*$", re.I)
 _TIME_AMOUNT = re.compile(r"(?:^|\s)(?:\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                          r"several|few|couple of|dozen)[\s-]+(?:years?|months?|weeks?|days?|hours?|minutes?|"
-                          r"decades?|centuries)$", re.I)
+                          r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|several|few|couple of|dozen)"
+                          r"(?:\s+and\s+a\s+half)?[\s-]+(?:years?|months?|weeks?|fortnights?|days?|nights?|hours?|"
+                          r"minutes?|seconds?|decades?|centur(?:y|ies))$", re.I)
 
 
 def placed_amount(text: str) -> int | None:
@@ -156,10 +157,11 @@ def modifiers(sentence: Sentence) -> list[tuple[int, int]]:
 def asked_title(info: QuestionInfo) -> set[str]:
     """The title the person asked for must be written with: the role a who-question names, with
     the title words that make it up ("Who was Iran's prime minister when …": prime minister, not
-    another title the question mentions, nor "current" or "new"), else title_words()."""
+    another title the question mentions, nor "current" or "new"; "Who is the CEO …": CEO), else,
+    where it names no role, title_words()."""
     if info.role and info.doc is not None:
         for tok in info.doc:
-            if stem(tok.text) == info.role and tok.lower_ in TITLE_WORDS:
+            if stem(tok.text) == info.role:
                 return {info.role} | {stem(c.text) for c in _qualifiers(tok, ("amod", "compound"))
                                       if c.lower_ in TITLE_WORDS}
     return title_words(info)

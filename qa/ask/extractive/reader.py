@@ -23,7 +23,7 @@ from qa.ask.extractive.chunks import noun_phrases
 from qa.ask.extractive.ranker import RULES_ABSTAIN_BELOW, Ranker, load_ranker
 from qa.ask.extractive.typefit import PhraseVectors, asked_kind, similarities
 from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question, proximity
-from qa.ask.extractive.entities import asked_title, holds_title, is_modifier, placed_amount
+from qa.ask.extractive.entities import asked_title, holds_title, is_modifier, placed_amount, time_fits
 from qa.ask.extractive.spans import FIGURES, with_currency
 from qa.ask.question import DURATION, QuestionInfo
 from qa.types import Span
@@ -159,7 +159,7 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         label = LABEL_CLASSES.get(c.label, "other")
         f = c.features
         f[f"wh={wh}|label={label}"] = 1.0
-        f["label_fits"] = float(bool(info.labels) and c.label in info.labels)
+        f["label_fits"] = float(bool(info.labels) and c.label in info.labels and time_fits(info, c.label, c.text))
         f["open_question"] = float(not info.labels)
         f["sentence_support"] = c.sentence.score
         f["sentence_rank"] = 1.0 / (1 + c.sentence_rank)
@@ -267,10 +267,14 @@ def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, refere
 def narrowed(info: QuestionInfo, found: Extracted | None) -> Extracted | None:
     """The part of the chosen span that answers what the question asks for: the years of an
     age for "how old", the amount of time for "how long" or "how many days" ("six days" of "six
-    days later"). Still a slice of the sentence it cites."""
+    days later"; "three years ago" stays whole for "how long ago"). Still a slice of the
+    sentence it cites."""
     found = age_in_years(info, found)
     if found is None or info.labels != DURATION or info.wh == "how far" or not (cut := placed_amount(found.text)):
         return found
+    placing = found.text[cut:].split()[0].strip(".,;:").lower()
+    if re.search(rf"\b{placing}\b", info.text, re.I):
+        return found  # "How long ago …?": "three years ago" answers it as asked
     return _slice(found, found.start, found.start + cut)
 
 
