@@ -88,7 +88,7 @@ class BaselinePipeline:
         weights = term_weights(info, {t.text.lower(): self._idf(t.text.lower()) for t in info.terms})
         sentences = candidate_sentences(info, passages, weights)
         result = reader.read(info, sentences, weights, as_of or self.today)
-        found, confidence = result.found, result.confidence
+        found, confidence = result.found, round(result.confidence, 3)  # shown rounded, held to the threshold unrounded
         threshold = self.abstain_below if self.abstain_below is not None else result.abstain_below
         t2 = time.perf_counter()
         timings = {"rewrite": 0.0, "retrieve": round((t1 - t0) * 1000, 1),
@@ -99,7 +99,7 @@ class BaselinePipeline:
             trace.candidate = found.text if found else None
             trace.candidate_doc = found.sentence.passage.doc_id if found else None
             trace.support = [(x.text, x.score) for x in sentences[:12]]
-        if found is None or confidence < threshold:
+        if found is None or result.confidence < threshold:
             return Answer(answer=ABSTENTION, abstained=True, confidence=confidence, standalone_question=question,
                           citations=[], timings_ms=timings)
         s = found.sentence

@@ -154,13 +154,15 @@ class Asker:
         timings = {k: round(v, 1) for k, v in timings.items()}
         found = reading.found
         threshold = self.settings.abstain_below if self.settings.abstain_below is not None else reading.abstain_below
+        # Held to the threshold unrounded: rounded to the thousandth shown, 0.01866 would pass 0.019.
+        confidence = round(reading.confidence, 3)
         if found is None or reading.confidence < threshold:
-            return Answer(answer=ABSTENTION, abstained=True, confidence=reading.confidence,
+            return Answer(answer=ABSTENTION, abstained=True, confidence=confidence,
                           standalone_question=reading.query, citations=[], timings_ms=timings)
         sent = found.sentence
         citation = cite(1, sent.passage, sent.span.start, sent.span.end)
         return Answer(answer=f"{with_calendar_day(reading.info, found)} [1]", abstained=False,
-                      confidence=reading.confidence,
+                      confidence=confidence,
                       standalone_question=reading.query, citations=[citation], timings_ms=timings)
 
 

@@ -239,8 +239,8 @@ def _next_to_focus(c: Candidate, info: QuestionInfo) -> bool:
 @dataclass
 class Read:
     """What the reader settled on: the answer span, how sure it is (the ranker's calibrated
-    probability, or the rules' support where no ranker was trained), the threshold that
-    confidence is held to, and every candidate, best first."""
+    probability, or the rules' support where no ranker was trained; unrounded, as the threshold
+    was chosen on), the threshold that confidence is held to, and every candidate, best first."""
 
     found: Extracted | None
     confidence: float
@@ -258,9 +258,9 @@ def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, refere
     ranked = rank(info, sentences, weights, rule, ranker, reference, vectors) if ranker or describe_all else []
     if ranker and ranked:
         best = ranked[0]
-        return Read(narrowed(info, as_extracted(best, rule)), round(ranker.probability(best.score), 3),
+        return Read(narrowed(info, as_extracted(best, rule)), ranker.probability(best.score),
                     ranker.abstain_below, ranked)
-    confidence = round(min(max(rule.score, 0.0), 1.0), 3) if rule else 0.0
+    confidence = min(max(rule.score, 0.0), 1.0) if rule else 0.0
     return Read(narrowed(info, rule), confidence, ranker.abstain_below if ranker else RULES_ABSTAIN_BELOW, ranked)
 
 
