@@ -31,6 +31,13 @@ class Pipeline(str, Enum):
     both = "both"
 
 
+def _reader_split(o: dict) -> str:
+    """The reader's misses split by where the answer was lost, where the reader ranked candidates."""
+    if o.get("answer_in_candidates") is None:
+        return ""
+    return f": candidates {o.get('miss_candidates')}, ranking {o.get('miss_ranking')}"
+
+
 def run_eval(
     corpus: Annotated[Optional[Path], typer.Option(help="A folder of articles or a corpus.jsonl. Default: the seeds.")] = None,
     questions: Annotated[Optional[Path], typer.Option(help="Questions JSONL. Default: eval/seed_questions.jsonl.")] = None,
@@ -99,7 +106,7 @@ def run_eval(
             f"{name}: EM {o['exact_match']}  F1 {o['f1']}  contained {o['answer_contained']}  "
             f"citation acc. {o['citation_accuracy']}  recall@k {o['retrieval_recall_at_k']}  MRR {o['mrr']}  "
             f"answer retrieved {o.get('answer_retrieved')} (misses: retrieval {o.get('miss_retrieval')}, "
-            f"reader {o.get('miss_reader')})  "
+            f"reader {o.get('miss_reader')}{_reader_split(o)})  "
             f"abstention acc. {o['abstention_accuracy_unanswerable']}  wrong-year {o['wrong_year_answers']}{mc}  "
             f"p50 {result['latency_ms']['total']['p50']} ms{gen}"
         )

@@ -72,6 +72,16 @@ def answer_in_passages(golds: list[str], passages: list[str]) -> bool | None:
     return any(g in t for g in wanted for t in texts)
 
 
+def answer_in_candidates(golds: list[str], candidates: list[str]) -> bool | None:
+    """Whether a gold answer is exactly one of the candidates the reader ranked: None for an
+    unanswerable question, or where no candidate was ranked (the type rules alone, the
+    baseline). Splits a reader miss in two: no candidate was the answer (candidate generation
+    lost it), or one was and the ranking, or the threshold, did not give it."""
+    if not golds or not candidates:
+        return None
+    return any(exact(c, golds) == 1.0 for c in candidates)
+
+
 def pick_choice(choices: list[str], support: list[tuple[str, float]], answer: str) -> str | None:
     """The multiple-choice option best supported by what was retrieved.
 
@@ -139,6 +149,12 @@ def scores(outcomes: list[Outcome]) -> dict:
         "answer_retrieved": mean([float(o.answer_retrieved) for o in answerable if o.answer_retrieved is not None]),
         "miss_retrieval": sum(1 for o in missed if not o.answer_retrieved),
         "miss_reader": sum(1 for o in missed if o.answer_retrieved),
+        # A reader miss, split where the reader ranked candidates: none was a gold answer, or one
+        # was and was not given (ranked below another, or held back by the threshold).
+        "answer_in_candidates": mean([float(o.answer_in_candidates) for o in answerable
+                                      if o.answer_in_candidates is not None]),
+        "miss_candidates": sum(1 for o in missed if o.answer_retrieved and o.answer_in_candidates is False),
+        "miss_ranking": sum(1 for o in missed if o.answer_retrieved and o.answer_in_candidates),
         "abstention_accuracy_unanswerable": mean([float(o.abstained) for o in unanswerable]),
         "answered_share": mean([float(not o.abstained) for o in outcomes]),
         "wrong_year_answers": sum(o.wrong_year for o in outcomes),

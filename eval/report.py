@@ -38,6 +38,11 @@ def markdown(result: dict) -> str:
                   f"answerable questions. Answerable misses: {o.get('miss_retrieval')} lost in retrieval "
                   f"(answer not in the passages), {o.get('miss_reader')} lost by the reader (answer in the "
                   f"passages, not given)."]
+        if o.get("answer_in_candidates") is not None:
+            lines[-1] += (f" Of the reader's misses, {o.get('miss_candidates')} had no candidate that is a gold "
+                          f"answer, and in {o.get('miss_ranking')} one was ranked but not given (another ranked "
+                          f"above it, or the threshold held it back). A gold answer was among the candidates "
+                          f"for {o['answer_in_candidates']} of answerable questions.")
     lines += ["", "## By question type", "",
               "| type | n | EM | F1 | contained | citation acc. | recall@k | MRR | answer retrieved | "
               "miss: retrieval / reader | abstention acc. |",
@@ -68,7 +73,8 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-PERIOD_METRICS = ["n", "exact_match", "f1", "answer_retrieved", "multiple_choice_accuracy", "wrong_year_answers"]
+PERIOD_METRICS = ["n", "exact_match", "f1", "answer_retrieved", "answer_in_candidates", "multiple_choice_accuracy",
+                  "wrong_year_answers"]
 
 
 def _by_period(split: dict) -> str:
@@ -86,6 +92,7 @@ def _by_period(split: dict) -> str:
 
 COMPARED = ["exact_match", "f1", "answer_contained", "citation_accuracy", "retrieval_recall_at_k",
             "retrieval_recall_timely", "mrr", "answer_retrieved", "miss_retrieval", "miss_reader",
+            "answer_in_candidates", "miss_candidates", "miss_ranking",
             "abstention_accuracy_unanswerable", "answered_share", "wrong_year_answers", "multiple_choice_accuracy",
             "generated_share", "supported_share"]
 

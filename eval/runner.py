@@ -17,7 +17,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from eval.metrics import answer_in_passages, contained, exact, f1, pick_choice, strip_markers, summarise
+from eval.metrics import (answer_in_candidates, answer_in_passages, contained, exact, f1, pick_choice, strip_markers,
+                          summarise)
 from qa.text import nlp
 from qa.archive import Archive
 from qa.ask.choices import pick
@@ -89,6 +90,9 @@ class Outcome:
     # Whether a gold answer occurs in the passages handed to the answer stage (None when the
     # question has no answer): tells a retrieval miss from a reader miss.
     answer_retrieved: bool | None = None
+    # Whether a gold answer is exactly one of the reader's ranked candidates (None where it ranked
+    # none, or the question has no answer): tells a candidate miss from a ranking miss.
+    answer_in_candidates: bool | None = None
     as_of: date | None = None  # the day the question was asked, where the set says
 
 
@@ -296,6 +300,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             dropped=len(trace.generated.get("dropped", [])),
             timely_sources=timely, recent_sources=recent,
             answer_retrieved=answer_in_passages(item.answers, trace.passages), as_of=item.as_of,
+            answer_in_candidates=answer_in_candidates(item.answers, [text for text, _ in trace.candidates]),
         ))
     threshold = settings.abstain_below if settings.abstain_below is not None else default_abstain_below()
     result = summarise(outcomes, threshold, held_out_from)

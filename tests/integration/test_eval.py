@@ -46,6 +46,11 @@ def test_seed_eval(settings, tmp_path):
     assert o["answer_retrieved"] >= o["exact_match_answerable"]  # an exact answer came from a passage
     assert o["miss_retrieval"] + o["miss_reader"] == sum(x["em"] < 1 for x in answerable)
     assert o["miss_reader"] == sum(x["em"] < 1 and x["answer_retrieved"] for x in answerable)
+    # The learned reader ranks candidates for every answerable question here, so each of its
+    # misses is a candidate miss or a ranking miss.
+    assert all(x["answer_in_candidates"] is not None for x in answerable)
+    assert o["miss_candidates"] + o["miss_ranking"] == o["miss_reader"]
+    assert all(x["answer_in_candidates"] for x in answerable if x["em"] == 1)  # given, so ranked
     assert "| answer_retrieved |" in md and "| miss_retrieval |" in md and "| miss_reader |" in md
     assert "answer retrieved" in md.split("## Misses")[1]
     # Floors that guard against regressions; the report carries the exact figures.
