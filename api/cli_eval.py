@@ -33,9 +33,10 @@ class Pipeline(str, Enum):
 
 def _reader_split(o: dict) -> str:
     """The reader's misses split by where the answer was lost, where the reader ranked candidates."""
-    if o.get("answer_in_candidates") is None:
+    if o.get("miss_candidates") is None:
         return ""
-    return f": candidates {o.get('miss_candidates')}, ranking {o.get('miss_ranking')}"
+    rest = o["miss_reader"] - o["miss_candidates"] - o["miss_ranking"]
+    return f": candidates {o['miss_candidates']}, ranking {o['miss_ranking']}" + (f", not split {rest}" if rest else "")
 
 
 def run_eval(

@@ -99,6 +99,7 @@ class BaselinePipeline:
             trace.candidate = found.text if found else None
             trace.candidate_doc = found.sentence.passage.doc_id if found else None
             trace.support = [(x.text, x.score) for x in sentences[:12]]
+            trace.candidates = [(c.text, c.features) for c in result.candidates]
         if found is None or result.confidence < threshold:
             return Answer(answer=ABSTENTION, abstained=True, confidence=confidence, standalone_question=question,
                           citations=[], timings_ms=timings)

@@ -72,12 +72,13 @@ def answer_in_passages(golds: list[str], passages: list[str]) -> bool | None:
     return any(g in t for g in wanted for t in texts)
 
 
-def answer_in_candidates(golds: list[str], candidates: list[str]) -> bool | None:
-    """Whether a gold answer is exactly one of the candidates the reader ranked: None for an
-    unanswerable question, or where no candidate was ranked (the type rules alone, the
-    baseline). Splits a reader miss in two: no candidate was the answer (candidate generation
-    lost it), or one was and the ranking, or the threshold, did not give it."""
-    if not golds or not candidates:
+def answer_in_candidates(golds: list[str], candidates: list[str], ranked: bool = True) -> bool | None:
+    """Whether a gold answer is exactly one of the candidates the learned reader ranked (the
+    caller adds its pick as narrowed: "37" of "37-year-old"). None for an unanswerable question,
+    or where no candidates were ranked (`ranked` False: no ranker trained, or a generator wrote
+    the answer). Splits a reader miss in two: no candidate was the answer (candidate generation
+    lost it), or one was and it was not given as written."""
+    if not golds or not ranked:
         return None
     return any(exact(c, golds) == 1.0 for c in candidates)
 
@@ -132,6 +133,7 @@ def scores(outcomes: list[Outcome]) -> dict:
     mean = lambda xs: round(statistics.fmean(xs), 3) if xs else None  # noqa: E731
     # Answerable questions got wrong, by the stage that lost the answer.
     missed = [o for o in answerable if o.em < 1 and o.answer_retrieved is not None]
+    split = any(o.answer_in_candidates is not None for o in answerable)
     return {
         "n": len(outcomes),
         "exact_match": mean([o.em for o in outcomes]),
@@ -150,11 +152,13 @@ def scores(outcomes: list[Outcome]) -> dict:
         "miss_retrieval": sum(1 for o in missed if not o.answer_retrieved),
         "miss_reader": sum(1 for o in missed if o.answer_retrieved),
         # A reader miss, split where the reader ranked candidates: none was a gold answer, or one
-        # was and was not given (ranked below another, or held back by the threshold).
+        # was and was not given as written (ranked below another, held back by the threshold, or
+        # shown with its calendar day). None where no question was split (no ranker, a generator).
         "answer_in_candidates": mean([float(o.answer_in_candidates) for o in answerable
                                       if o.answer_in_candidates is not None]),
-        "miss_candidates": sum(1 for o in missed if o.answer_retrieved and o.answer_in_candidates is False),
-        "miss_ranking": sum(1 for o in missed if o.answer_retrieved and o.answer_in_candidates),
+        "miss_candidates": sum(1 for o in missed if o.answer_retrieved and o.answer_in_candidates is False)
+        if split else None,
+        "miss_ranking": sum(1 for o in missed if o.answer_retrieved and o.answer_in_candidates) if split else None,
         "abstention_accuracy_unanswerable": mean([float(o.abstained) for o in unanswerable]),
         "answered_share": mean([float(not o.abstained) for o in outcomes]),
         "wrong_year_answers": sum(o.wrong_year for o in outcomes),

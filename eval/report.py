@@ -38,11 +38,15 @@ def markdown(result: dict) -> str:
                   f"answerable questions. Answerable misses: {o.get('miss_retrieval')} lost in retrieval "
                   f"(answer not in the passages), {o.get('miss_reader')} lost by the reader (answer in the "
                   f"passages, not given)."]
-        if o.get("answer_in_candidates") is not None:
-            lines[-1] += (f" Of the reader's misses, {o.get('miss_candidates')} had no candidate that is a gold "
-                          f"answer, and in {o.get('miss_ranking')} one was ranked but not given (another ranked "
-                          f"above it, or the threshold held it back). A gold answer was among the candidates "
-                          f"for {o['answer_in_candidates']} of answerable questions.")
+        if o.get("miss_candidates") is not None:
+            rest = o["miss_reader"] - o["miss_candidates"] - o["miss_ranking"]
+            lines[-1] += (f" Of the reader's misses, {o['miss_candidates']} had no candidate that is a gold "
+                          f"answer, and in {o['miss_ranking']} one was ranked but not given as written (another "
+                          f"ranked above it, the threshold held it back, or it was shown with its calendar day)"
+                          + (f"; {rest} are not split (a generator wrote the answer, or no candidate was ranked)"
+                             if rest else "")
+                          + f". A gold answer was among the candidates for {o['answer_in_candidates']} of the "
+                          f"answerable questions the reader ranked candidates for.")
     lines += ["", "## By question type", "",
               "| type | n | EM | F1 | contained | citation acc. | recall@k | MRR | answer retrieved | "
               "miss: retrieval / reader | abstention acc. |",

@@ -23,7 +23,7 @@ from qa.text import nlp
 from qa.archive import Archive
 from qa.ask.choices import pick
 from qa.ask.question import ahead_since
-from qa.ask.extractive.ranker import default_abstain_below
+from qa.ask.extractive.ranker import default_abstain_below, load_ranker
 from qa.ask.service import Trace
 from qa.ingest.readers import ArticleError, files_under, from_record, read_path
 from qa.ingest.embeddings import Embedder, EmbeddingCache
@@ -90,8 +90,9 @@ class Outcome:
     # Whether a gold answer occurs in the passages handed to the answer stage (None when the
     # question has no answer): tells a retrieval miss from a reader miss.
     answer_retrieved: bool | None = None
-    # Whether a gold answer is exactly one of the reader's ranked candidates (None where it ranked
-    # none, or the question has no answer): tells a candidate miss from a ranking miss.
+    # Whether a gold answer is exactly one of the reader's ranked candidates (None where none were
+    # ranked, a generator wrote the answer, or the question has no answer): tells a candidate
+    # miss from a ranking miss.
     answer_in_candidates: bool | None = None
     as_of: date | None = None  # the day the question was asked, where the set says
 
@@ -245,6 +246,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
     if pipeline == "byline":
         system.load_generator()  # not timed as the first question's
     outcomes: list[Outcome] = []
+    ranker_on = load_ranker() is not None  # without one the type rules answer and rank nothing
     asking = tqdm(items, desc="questions", disable=not progress)
     if log:
         log(f"questions: {len(items)} to ask")
@@ -300,7 +302,11 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             dropped=len(trace.generated.get("dropped", [])),
             timely_sources=timely, recent_sources=recent,
             answer_retrieved=answer_in_passages(item.answers, trace.passages), as_of=item.as_of,
-            answer_in_candidates=answer_in_candidates(item.answers, [text for text, _ in trace.candidates]),
+            # The extractive reader's candidates, and its pick as narrowed; a generator's answer is
+            # not the reader's, so its misses are not split.
+            answer_in_candidates=answer_in_candidates(
+                item.answers, [trace.candidate or "", *(text for text, _ in trace.candidates)],
+                ranked=ranker_on and answer.generator == "extractive"),
         ))
     threshold = settings.abstain_below if settings.abstain_below is not None else default_abstain_below()
     result = summarise(outcomes, threshold, held_out_from)

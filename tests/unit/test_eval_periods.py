@@ -75,27 +75,31 @@ def test_a_recent_article_is_one_of_the_month_before_the_day_asked():
 def test_a_reader_miss_is_split_into_a_candidate_miss_and_a_ranking_miss():
     """Of the answerable questions got wrong with the answer in the passages, those where no
     candidate the reader ranked is a gold answer, and those where one is but was not given; a
-    question whose reader ranked nothing (the type rules alone) counts in neither."""
+    question the reader's candidates do not speak for (a generator wrote the answer) is in
+    neither, and the report says so."""
     from dataclasses import replace
 
     day = date(2024, 1, 5)
     outs = [replace(outcome(1, day, True, True), answer_retrieved=True, answer_in_candidates=True),
             replace(outcome(2, day, False, True), answer_retrieved=True, answer_in_candidates=True),
             replace(outcome(3, day, False, True), answer_retrieved=True, answer_in_candidates=False),
-            replace(outcome(4, day, False, True), answer_retrieved=False, answer_in_candidates=False),
-            replace(outcome(5, day, False, True), answer_retrieved=True, answer_in_candidates=None)]
+            replace(outcome(4, day, False, True), answer_retrieved=True, answer_in_candidates=False),
+            replace(outcome(5, day, False, True), answer_retrieved=False, answer_in_candidates=False),
+            replace(outcome(6, day, False, True), answer_retrieved=True, answer_in_candidates=None)]
     o = summarise(outs, 0.5)["overall"]
-    assert o["miss_reader"] == 3 and o["miss_retrieval"] == 1
-    assert (o["miss_candidates"], o["miss_ranking"]) == (1, 1)
-    assert o["answer_in_candidates"] == 0.5  # 2 of the 4 that ranked candidates
+    assert o["miss_reader"] == 4 and o["miss_retrieval"] == 1
+    assert (o["miss_candidates"], o["miss_ranking"]) == (2, 1)
+    assert o["answer_in_candidates"] == 0.4  # 2 of the 5 whose candidates were ranked
     result = summarise(outs, 0.5)
     result.update(questions_file="q.jsonl", corpus={"path": "c", "articles": 1, "passages": 1}, settings={},
                   outcomes=[])
-    assert "Of the reader's misses, 1 had no candidate that is a gold answer, and in 1 one was ranked" \
-        in markdown(result)
-    # No candidates ranked anywhere (the baseline): no split is claimed.
+    text = markdown(result)
+    assert "Of the reader's misses, 2 had no candidate that is a gold answer, and in 1 one was ranked" in text
+    assert "; 1 are not split (a generator wrote the answer" in text
+    # No candidates ranked anywhere (no ranker, or every answer a generator's): no split is claimed.
     plain = summarise([replace(x, answer_in_candidates=None) for x in outs], 0.5)
-    assert plain["overall"]["answer_in_candidates"] is None and plain["overall"]["miss_ranking"] == 0
+    assert plain["overall"]["answer_in_candidates"] is None
+    assert plain["overall"]["miss_candidates"] is None and plain["overall"]["miss_ranking"] is None
     plain.update(questions_file="q.jsonl", corpus={"path": "c", "articles": 1, "passages": 1}, settings={},
                  outcomes=[])
     assert "Of the reader's misses" not in markdown(plain)
@@ -106,5 +110,6 @@ def test_answer_in_candidates_is_an_exact_gold_answer_among_them():
 
     assert answer_in_candidates(["Jon Stewart"], ["Stewart", "jon stewart"]) is True  # normalised
     assert answer_in_candidates(["Jon Stewart"], ["Stewart", "The Daily Show"]) is False  # close is not exact
+    assert answer_in_candidates(["Jon Stewart"], []) is False  # the reader ranked, and found none
     assert answer_in_candidates([], ["Stewart"]) is None  # unanswerable
-    assert answer_in_candidates(["Jon Stewart"], []) is None  # nothing ranked
+    assert answer_in_candidates(["Jon Stewart"], ["Jon Stewart"], ranked=False) is None  # not the reader's answer
