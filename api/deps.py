@@ -3,7 +3,6 @@ the index is ready, the settings, the write lock, the key checks, and a conversa
 owner checked (with keys set, a conversation belongs to the key that made it)."""
 from __future__ import annotations
 
-import threading
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -31,10 +30,6 @@ def get_conversations(request: Request) -> ConversationStore:
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-def get_write_lock(request: Request) -> threading.Lock:
-    return request.app.state.write_lock
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -78,7 +73,6 @@ def existing_conversation(cid: str, conversations: Annotated[ConversationStore, 
 ArchiveDep = Annotated[Archive, Depends(get_archive)]
 ConversationsDep = Annotated[ConversationStore, Depends(get_conversations)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-WriteLockDep = Annotated[threading.Lock, Depends(get_write_lock)]
 ReadAccess = Depends(require_read)    # for `dependencies=[...]` of routes and routers
 WriteAccess = Depends(require_write)
 ConversationDep = Annotated[Conversation, Depends(existing_conversation)]

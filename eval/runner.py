@@ -20,17 +20,17 @@ from tqdm import tqdm
 from eval.metrics import (answer_in_candidates, answer_in_passages, contained, exact, f1, pick_choice, strip_markers,
                           summarise)
 from qa.text import nlp
-from qa.archive import Archive
+from qa.archive import Archive, embedder_for
 from qa.ask.choices import pick
 from qa.ask.question import ahead_since
 from qa.ask.extractive.ranker import default_abstain_below, load_ranker
 from qa.ask.service import Trace
 from qa.ingest.readers import ArticleError, files_under, from_record, read_path
-from qa.ingest.embeddings import Embedder, EmbeddingCache
+from qa.ingest.embeddings import Embedder
 from qa.text.dates import question_time, states_time
 from qa.types import Turn
 from qa.settings import GENERATORS, Settings
-from vectorstore import FaissStore
+from vectorstore import open_store
 
 
 RECENT_DAYS = 31  # "in a recent article": a source published at most this many days before the day asked
@@ -176,12 +176,11 @@ def corpus_archive(settings: Settings, corpus: Path, embedder: Embedder | None =
     """The archive an eval run keeps for a corpus: one store per corpus and embedding model,
     under the data folder, so reruns and benchmarks reuse what an earlier run built."""
     data = Path(settings.data_dir)
-    if embedder is None:
-        embedder = Embedder(settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
-                            settings.embedding_batch_size, settings.onnx_dir())
-    slug = re.sub(r"[^A-Za-z0-9_.-]", "_", settings.embedding_model)[-40:]
-    store = FaissStore(data / "eval" / corpus_key(corpus) / f"index-{slug}", embedder.dim,
-                       space=settings.embedding_model)
+    embedder = embedder or embedder_for(settings)
+    # One store per space (model and precision): switching either builds another, never mixes.
+    slug = re.sub(r"[^A-Za-z0-9_.+-]", "_", embedder.space)[-45:]
+    store = open_store(settings.store, data / "eval" / corpus_key(corpus) / f"index-{slug}", embedder.dim,
+                       space=embedder.space)
     return Archive(settings, store=store, embedder=embedder)
 
 
@@ -214,9 +213,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
     `sample` scores a fixed sample of that many questions instead of all (or the first `limit`).
     `log`, where given, receives plain progress lines (for output that is not a terminal).
     `held_out_from` adds the scores of the questions asked before that day and from it on."""
-    data = Path(settings.data_dir)
-    embedder = Embedder(settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
-                        settings.embedding_batch_size, settings.onnx_dir())
+    embedder = embedder_for(settings)
     t0 = time.perf_counter()
     drafts = list(load_corpus(corpus))
     if log:

@@ -6,6 +6,7 @@ side, asking (qa/ask/service.py) on the other, over one store and one embedder.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,14 +14,30 @@ from pathlib import Path
 from qa.ask.choices import ChoiceSupport
 from qa.ask.service import Asker, Trace
 from qa.ingest import corrections
-from qa.ingest.embeddings import Embedder, EmbeddingCache
+from qa.ingest.embeddings import Embedder, EmbeddingCache, default_precision, precision_of, space_of
 from qa.ingest.pipeline import IngestReport, Ingestor
 from qa.ingest.readers import Draft
 from qa.overview import Cached, Catalogue, Overview, scan, with_examples
 from qa.records import article_from_stored
 from qa.settings import Settings
 from qa.types import Answer, Article, AskEvent, Filters, Turn
-from vectorstore import PassageStore, StoreReads, open_store
+from vectorstore import PassageStore, StoreReads, open_store, stored_space
+
+
+def precision(settings: Settings, space: str | None) -> str:
+    """The passages' precision: the one set, else the one a store was built with (an existing
+    data folder keeps its vectors), else the machine's default."""
+    if settings.embedding_precision != "auto":
+        return settings.embedding_precision
+    if space is not None and space_of(settings.embedding_model, precision_of(space)) == space:
+        return precision_of(space)
+    return default_precision(settings.embedding_model)
+
+
+def embedder_for(settings: Settings, stored: str | None = None) -> Embedder:
+    """The settings' embedder over the data folder's cache, for a store built in space `stored`."""
+    return Embedder(settings.embedding_model, EmbeddingCache(Path(settings.data_dir) / "embeddings.sqlite"),
+                    settings.embedding_batch_size, settings.onnx_dir(), precision(settings, stored))
 
 
 class Archive:
@@ -29,14 +46,16 @@ class Archive:
         self.settings = settings
         data = Path(settings.data_dir)
         data.mkdir(parents=True, exist_ok=True)
-        self.embedder = embedder or Embedder(
-            settings.embedding_model, EmbeddingCache(data / "embeddings.sqlite"),
-            settings.embedding_batch_size, settings.onnx_dir(),
-        )
-        self.store = store or open_store(settings.store, data / "index", self.embedder.dim, space=self.embedder.name)
+        t0 = time.perf_counter()
+        self.embedder = embedder or embedder_for(settings, stored_space(settings.store, data / "index"))
+        t1 = time.perf_counter()
+        self.store = store or open_store(settings.store, data / "index", self.embedder.dim, space=self.embedder.space)
+        t2 = time.perf_counter()
         self.ingestor = Ingestor(self.store, self.embedder, settings.reference_date(),
                                  settings.passage_chars, settings.passage_overlap_sentences)
         self.asker = Asker(settings, self.store, self.embedder)
+        # Where a start's time goes (logged by the server when ready; eval/bench.py prints it).
+        self.load_seconds = {"embedder": t1 - t0, "store": t2 - t1, "asker": time.perf_counter() - t2}
         self._catalogue: Cached[Catalogue] = Cached()
         self._overview: Cached[Overview] = Cached()
 
@@ -45,13 +64,17 @@ class Archive:
         return self.ingestor.ingest_paths(paths, progress=progress)
 
     def ingest_drafts(self, drafts: list[Draft], progress: bool = False) -> IngestReport:
+        """Each batch of articles is written whole under the write lock; the embedding before
+        it holds no lock, so a long ingest never keeps an upload or a delete waiting long."""
         return self.ingestor.ingest_drafts(drafts, progress=progress, total=len(drafts))
 
     def ensure_seeded(self, progress: bool = True) -> IngestReport | None:
-        """On first run (an empty store), ingest the seed articles."""
-        if self.store.count_articles() > 0 or not Path(self.settings.seeds_dir).is_dir():
-            return None
-        return self.ingest_paths([Path(self.settings.seeds_dir)], progress=progress)
+        """On first run (an empty store), ingest the seed articles: once, however many processes
+        (a server's workers) start at the same time; the others wait, then find them stored."""
+        with self.writing():
+            if self.store.count_articles() > 0 or not Path(self.settings.seeds_dir).is_dir():
+                return None
+            return self.ingest_paths([Path(self.settings.seeds_dir)], progress=progress)
 
     def get(self, doc_id: str) -> Article | None:
         stored = self.store.get_article(doc_id)
@@ -65,10 +88,17 @@ class Archive:
     def delete(self, doc_id: str) -> bool:
         return self.store.delete(doc_id)
 
+    def writing(self):
+        """Every other writer of this data folder, in any process (the API's workers, a CLI
+        ingest), held off until the block ends."""
+        return self.store.writing()
+
     def correct(self, doc_id: str, changes: dict[str, object]) -> Article | None:
         """Correct an article's title, source, url or published date by hand (qa/ingest/corrections.py);
-        None when there is no such article. Raises CorrectionError (a BylineError) for a bad value."""
-        return corrections.correct(self.ingestor, doc_id, changes)
+        None when there is no such article. Raises CorrectionError (a BylineError) for a bad value.
+        The article is read and written back under the write lock: no other write comes between."""
+        with self.writing():
+            return corrections.correct(self.ingestor, doc_id, changes)
 
     def _state(self) -> tuple:
         """What says the store changed: its counts and (where it has one) its generation."""

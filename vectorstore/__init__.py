@@ -13,7 +13,7 @@ from vectorstore.base import (
     StoreReads,
     UpsertOutcome,
 )
-from vectorstore.factory import STORE_KINDS, open_store
+from vectorstore.factory import STORE_KINDS, open_store, stored_space
 from vectorstore.store import FaissStore
 
 __all__ = [
@@ -28,4 +28,5 @@ __all__ = [
     "StoreReads",
     "UpsertOutcome",
     "open_store",
+    "stored_space",
 ]

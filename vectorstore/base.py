@@ -123,4 +123,9 @@ class PassageStore(StoreReads, Protocol):
 
     def snapshot(self) -> AbstractContextManager[StoreReads]: ...
 
+    def writing(self) -> AbstractContextManager[None]:
+        """Every other writer, in this process or another, held off until the block ends
+        (re-entrant in one thread): for a read-then-write that must not interleave with another."""
+        ...
+
     def close(self) -> None: ...

@@ -87,6 +87,21 @@ def _connect(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
 
 
+def stored_meta(folder: Path, key: str) -> str | None:
+    """A meta value of the store in folder, read only, or None where it has no store (or no such key)."""
+    path = folder / "store.sqlite"
+    if not path.is_file():
+        return None
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.DatabaseError:
+        return None  # not a store, or damaged: opening it says so
+    finally:
+        db.close()
+    return row[0] if row else None
+
+
 class Reads:
     """Every read of the store, over one connection (`_db`)."""
 
@@ -297,7 +312,8 @@ class DocStore(Reads):
             elif stored_space != space:
                 raise StoreError(
                     f"{self.folder} holds vectors from {stored_space!r}, not {space!r}: set the "
-                    f"embedding model back, or use another data folder")
+                    f"embedding model (or its precision, BYLINE_EMBEDDING_PRECISION) back, or use "
+                    f"another data folder")
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._closed = False
         self._df_lock = threading.Lock()

@@ -96,6 +96,11 @@ class FaissIndex:
         self.write(index, self.docs.generation)
         return index
 
+    def reload(self) -> Version:
+        """The committed generation's version, from its file or rebuilt (the caller holds the
+        store's write lock); not yet published."""
+        return Version(self._load_or_rebuild(), self.docs.generation)
+
     def rebuild(self, expected: int) -> faiss.Index:
         """A new index of every vector in the DocStore (read on its writer's connection)."""
         index = self._new_index(expected)

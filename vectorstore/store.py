@@ -6,9 +6,16 @@ derived from it and only written after that commit, named after the store's gene
 written to a temporary file and renamed into place; a process killed mid-ingest leaves the
 last committed generation, and a FAISS file that doesn't match it is rebuilt from SQLite on
 open. Nothing is ever unpickled.
+
+Several processes may open one folder (`byline serve --workers N`, a CLI ingest beside a
+server). Writers, in any process, are serialised by a file lock (write.lock), held from the
+SQLite transaction through the index file. A process that finds SQLite at a generation newer
+than its index (another process wrote) catches up under that lock, from the newer file, before
+it reads or writes: a write through one worker is seen by every other's next read, whole.
 """
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,8 +94,43 @@ class FaissStore:
         # and takes that index, so the two always match. Readers never wait for a write's work.
         self._write_lock = threading.RLock()
         self._lock = threading.Lock()
-        self._docs = DocStore(self.folder, dim, space)
-        self._faiss = FaissIndex(self._docs, ivf_from)
+        self._holder = threading.local()  # whether this thread holds the file lock already
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock_file = self.folder / "write.lock"
+        with self.writing(catch_up=False):  # two processes opening a new folder make it once
+            self._docs = DocStore(self.folder, dim, space)
+            self._faiss = FaissIndex(self._docs, ivf_from)
+
+    @contextmanager
+    def writing(self, catch_up: bool = True) -> Iterator[None]:
+        """Every other writer, in this process or another, held off until the block ends;
+        re-entrant in one thread. Entering it first follows any write another process made."""
+        if getattr(self._holder, "depth", 0):
+            self._holder.depth += 1
+            try:
+                yield
+            finally:
+                self._holder.depth -= 1
+            return
+        with self._write_lock, self._lock_file.open("a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            self._holder.depth = 1
+            try:
+                if catch_up:
+                    self._catch_up()
+                yield
+            finally:
+                self._holder.depth = 0
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def _catch_up(self) -> None:
+        """The index of SQLite's committed generation, where another process moved it on: read
+        from its file (that process wrote it before letting the lock go), or rebuilt where it died
+        first. Called holding the write lock; snapshots holding the old version keep it."""
+        if self._docs.generation != self._faiss.current.generation:
+            version = self._faiss.reload()
+            with self._lock:
+                self._faiss.current = version
 
     @property
     def generation(self) -> int:
@@ -100,10 +142,18 @@ class FaissStore:
     def snapshot(self) -> Iterator[Snapshot]:
         """Reads that see one committed generation whole, however long they take and whatever
         is written meanwhile (a question's searches and fetches, a page and its total)."""
-        with self._lock:
-            reads = self._docs.begin_read()  # its first read fixes the SQLite generation
-            version = self._faiss.current
-            version.readers += 1
+        for attempt in range(3):
+            with self._lock:
+                reads = self._docs.begin_read()  # its first read fixes the SQLite generation
+                version = self._faiss.current
+                # (A third write by another process meanwhile: read on; its next snapshot follows.)
+                if reads.snapshot_generation == version.generation or attempt == 2:
+                    version.readers += 1
+                    break
+            # Another process committed a newer generation: follow it, then read again.
+            self._docs.end_read(reads)
+            with self.writing():
+                pass
         try:
             yield Snapshot(reads, version, self.dim)
         finally:
@@ -175,14 +225,14 @@ class FaissStore:
                     f"{article.doc_id}: {len(passages)} passages but {vectors.shape[0]} vectors"
                 )
             prepared.append((article, passages, vectors))
-        with self._write_lock:
+        with self.writing():
             published: list[Version] = []
             outcomes, _ = self._docs.upsert_many(prepared, self._lock, self._follow(published))
             self._write_file(published)
         return outcomes
 
     def delete(self, doc_id: str) -> bool:
-        with self._write_lock:
+        with self.writing():
             published: list[Version] = []
             committed = self._docs.delete(doc_id, self._lock, self._follow(published))
             self._write_file(published)

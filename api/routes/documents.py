@@ -4,7 +4,6 @@ An upload stores what it can: each file's articles are ingested on their own, an
 says per file what became of them (added, replaced, unchanged, or refused and why)."""
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -13,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ArchiveDep, ReadAccess, SettingsDep, WriteAccess, WriteLockDep
+from api.deps import ArchiveDep, ReadAccess, SettingsDep, WriteAccess
 from api.schemas import MAX_OFFSET, DocumentIn, DocumentList, DocumentPatch, FileResult, IngestResult, summary
 from qa.archive import Archive
 from qa.errors import ArticleError
@@ -65,24 +64,22 @@ def get_document(doc_id: str, archive: ArchiveDep) -> Article:
               summary="Correct an article's title, source, url or published date",
               responses={404: {"description": "No such document."},
                          422: {"description": "A value that can't be used (a date not YYYY-MM-DD, YYYY-MM or YYYY)."}})
-def correct_document(doc_id: str, body: DocumentPatch, archive: ArchiveDep, lock: WriteLockDep) -> Article:
+def correct_document(doc_id: str, body: DocumentPatch, archive: ArchiveDep) -> Article:
     """Only the fields given change; null clears source, url or published (unknown). The stored
     text never changes; a corrected value is recorded as stated (evidence: 'corrected by hand')."""
-    with lock:
-        try:
-            article = archive.correct(doc_id, body.model_dump(exclude_unset=True))
-        except CorrectionError as exc:
-            raise HTTPException(422, str(exc)) from None
+    try:
+        article = archive.correct(doc_id, body.model_dump(exclude_unset=True))
+    except CorrectionError as exc:
+        raise HTTPException(422, str(exc)) from None
     if article is None:
         raise HTTPException(404, f"no document with id {doc_id!r}")
     return article
 
 
 @router.delete("/{doc_id}", dependencies=[WriteAccess])
-def delete_document(doc_id: str, archive: ArchiveDep, lock: WriteLockDep) -> dict:
-    with lock:
-        if not archive.delete(doc_id):
-            raise HTTPException(404, f"no document with id {doc_id!r}")
+def delete_document(doc_id: str, archive: ArchiveDep) -> dict:
+    if not archive.delete(doc_id):
+        raise HTTPException(404, f"no document with id {doc_id!r}")
     return {"deleted": doc_id}
 
 
@@ -93,8 +90,8 @@ def delete_document(doc_id: str, archive: ArchiveDep, lock: WriteLockDep) -> dic
                         413: {"description": "The upload is larger than BYLINE_MAX_UPLOAD_BYTES."},
                         415: {"description": "Neither JSON nor multipart, or no file of a supported type."},
                         422: {"description": "Nothing could be stored; the detail gives each file's reason."}})
-async def add_documents(request: Request, response: Response, archive: ArchiveDep, settings: SettingsDep,
-                        lock: WriteLockDep) -> IngestResult:
+async def add_documents(request: Request, response: Response, archive: ArchiveDep,
+                        settings: SettingsDep) -> IngestResult:
     """JSON (`{id, text, title?, source?, url?, published?}`) or a multipart upload of files
     (.txt, .md, .html, .jsonl) in the field `files`. Each file is stored or refused on its own:
     `files` says per file which ids were added, replaced, unchanged or refused (with the reason).
@@ -110,7 +107,7 @@ async def add_documents(request: Request, response: Response, archive: ArchiveDe
         uploads = await _files(request, limit)
     else:
         raise HTTPException(415, "send application/json or multipart/form-data")
-    result = await run_in_threadpool(_ingest, archive, lock, uploads)
+    result = await run_in_threadpool(_ingest, archive, uploads)
     if not (result.added or result.replaced or result.unchanged):
         every_unsupported = all(f.reason == UNSUPPORTED for f in result.files)
         raise HTTPException(415 if every_unsupported else 422,
@@ -158,14 +155,13 @@ async def _files(request: Request, limit: int) -> list[Upload]:
     return uploads
 
 
-def _ingest(archive: Archive, lock: threading.Lock, uploads: list[Upload]) -> IngestResult:
+def _ingest(archive: Archive, uploads: list[Upload]) -> IngestResult:
     result = IngestResult(added=[], replaced=[], unchanged=[], passages=0)
     for up in uploads:
         if up.refused is not None:
             result.files.append(FileResult(file=up.file, ids=[], status="refused", reason=up.refused))
             continue
-        with lock:
-            report = archive.ingest_drafts(up.drafts)
+        report = archive.ingest_drafts(up.drafts)  # written under the archive's own write lock
         result.passages += report.passages
         stored = set()
         for status in ("added", "replaced", "unchanged"):

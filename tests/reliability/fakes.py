@@ -14,6 +14,8 @@ class HashEmbedder:
     share coordinates. Deterministic, no model, microseconds a text."""
 
     name = "hash-words-64"
+    space = name  # what the store and the cache know its vectors by (one precision: its own)
+    precision = "fp32"
     dim = 64
 
     def encode(self, texts: Sequence[str], query: bool = False) -> np.ndarray:
@@ -27,6 +29,9 @@ class HashEmbedder:
             if not norm:
                 out[row, 0] = 1.0
         return out
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts)
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         return self.encode(texts)
