@@ -13,7 +13,8 @@ import json
 from datetime import date
 
 from qa.errors import BylineError
-from qa.ingest.pipeline import Ingestor, embedding_text, prepare
+from qa.ingest.pipeline import Ingestor, embedding_text
+from qa.ingest.preparing import prepare
 from qa.ingest.readers import from_text
 from qa.records import article_from_stored, stored_article, stored_passage
 from qa.text import nlp

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator
 
-from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from qa.text import nlp
 from qa.ingest.readers import ArticleError, Draft, files_under, read_path
-from qa.ingest.boilerplate import boilerplate_spans
 from qa.ingest.embeddings import Embedder
-from qa.ingest.metadata import date_line, headline, inferred_date, made_title, source_with_evidence, stated_date
-from qa.types import Article, Passage, PublishedDate
-from qa.ingest.passages import make_passages
+from qa.ingest.preparing import PROCESS_FROM, Preparer, Ready
+from qa.types import Article, Passage
 from qa.records import stored_article, stored_passage
 from vectorstore import PassageStore, UpsertOutcome
 
@@ -52,12 +49,6 @@ class IngestReport:
         )
 
 
-@dataclass
-class Prepared:
-    article: Article
-    passages: list[Passage]
-
-
 def content_hash(draft: Draft, passage_chars: int, overlap: int) -> str:
     payload = json.dumps(
         [PIPELINE_VERSION, passage_chars, overlap, draft.text, draft.title, draft.source,
@@ -67,48 +58,6 @@ def content_hash(draft: Draft, passage_chars: int, overlap: int) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def prepare(draft: Draft, doc, today: date, passage_chars: int, overlap: int) -> Prepared:
-    """A parsed draft → its Article (title, source, date settled) and its passages."""
-    text = draft.text
-    skip = list(draft.skip)
-    title, title_inferred = draft.title, False
-    title_evidence = "metadata" if title else None
-    line = date_line(text, skip)
-    if line:  # a date line heading the article is no story: kept out of passages, and of the headline
-        skip.append((0 if not text[:line[1]].strip() else line[1], line[2]))
-    head = headline(text, skip)
-    if head:
-        skip.append((head[1], head[2]))
-        if title is None:
-            title, title_evidence = head[0], "headline line"
-    skip += boilerplate_spans(text, extra_lines=(title,) if title else ())
-    skip.sort()
-    story_start = max((e for s, e in skip if s <= 0 or text[:s].strip() == ""), default=0)
-    published: PublishedDate | None = stated_date(draft) or inferred_date(doc, skip, today)
-    passages = make_passages(draft.id, doc, skip, passage_chars, overlap)
-    if not passages:
-        raise ArticleError(f"{draft.id}: no article text left after removing boilerplate")
-    if title is None:
-        first = passages[0].sentences[0]
-        title, title_inferred = made_title(text[first.start: first.end]), True
-        title_evidence = "made from the first sentence"
-    source, source_evidence = draft.source, "metadata" if draft.source else None
-    if source is None:
-        source, source_evidence = source_with_evidence(text, story_start) or (None, None)
-    article = Article(
-        id=draft.id,
-        title=title,
-        title_inferred=title_inferred,
-        title_evidence=title_evidence,
-        source=source,
-        source_evidence=source_evidence,
-        url=draft.url,
-        published=published,
-        text=text,
-    )
-    return Prepared(article, passages)
-
-
 def embedding_text(article: Article, passage: Passage) -> str:
     """What is embedded: a stated headline gives a passage its topic; a made one adds nothing."""
     if article.title_inferred:
@@ -116,39 +65,49 @@ def embedding_text(article: Article, passage: Passage) -> str:
     return f"{article.title}\n{passage.text}"
 
 
+def prepare_processes(cores: int | None = None) -> int:
+    """Worker processes that prepare a long ingest: half the cores (at least one), the rest
+    encode. On two cores one worker keeps up with bf16 encoding (eval/bench.py)."""
+    return max(1, (cores or os.cpu_count() or 1) // 2)
+
+
 class Ingestor:
     def __init__(self, store: PassageStore, embedder: Embedder, today: date,
-                 passage_chars: int = 800, overlap: int = 1, batch: int = 16):
+                 passage_chars: int = 800, overlap: int = 1, batch: int = 16, processes: int | None = None):
         self.store = store
         self.embedder = embedder
         self.today = today
         self.passage_chars = passage_chars
         self.overlap = overlap
         self.batch = batch
+        self.processes = prepare_processes() if processes is None else processes
 
     def ingest_drafts(self, drafts: Iterable[Draft], progress: bool = False,
                       total: int | None = None) -> IngestReport:
         report = IngestReport()
         bar = tqdm(total=total, unit="article", disable=not progress, desc="ingest")
-        # Two stages overlap: spaCy prepares the next batch in a worker thread while the
-        # model embeds this one (both release the GIL in their matrix code), so the
-        # sentence and entity pass costs less than its own time on two cores.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as worker:
-            preparing: Future | None = None
-            for batch in self._changed_batches(drafts, report, bar):
-                following = worker.submit(self._prepare, batch)
-                if preparing is not None:
-                    report.merge(self._embed_and_store(preparing.result(), bar))
-                preparing = following
-            if preparing is not None:
-                report.merge(self._embed_and_store(preparing.result(), bar))
+        # Two stages overlap: drafts are prepared (spaCy, dates, passages) in worker processes,
+        # or a thread for a few, while this process embeds and stores the batches before them.
+        processes = self.processes if total is None or total >= PROCESS_FROM else 0
+        with Preparer(processes, self.today, self.passage_chars, self.overlap) as preparer:
+            preparing: deque = deque()
+            # A long ingest's first batch is a quarter of the others, so encoding starts sooner; a
+            # short one (an upload) stays one batch, written in one transaction.
+            first = max(1, self.batch // 4) if processes else self.batch
+            for batch in self._changed_batches(drafts, report, bar, first):
+                preparing.append(preparer.submit(batch))
+                if len(preparing) > preparer.depth:
+                    report.merge(self._embed_and_store(preparing.popleft().result(), bar))
+            while preparing:
+                report.merge(self._embed_and_store(preparing.popleft().result(), bar))
         bar.close()
         return report
 
-    def _changed_batches(self, drafts: Iterable[Draft], report: IngestReport,
-                         bar: tqdm) -> Iterator[list[tuple[Draft, str]]]:
+    def _changed_batches(self, drafts: Iterable[Draft], report: IngestReport, bar: tqdm,
+                         first: int) -> Iterator[list[tuple[Draft, str]]]:
         """Drafts whose content hash the store lacks, in batches; the others are reported unchanged."""
         pending: list[tuple[Draft, str]] = []
+        started = False  # whether the first batch has gone
         for draft in drafts:
             digest = content_hash(draft, self.passage_chars, self.overlap)
             stored = self.store.content_hash(draft.id)
@@ -159,26 +118,13 @@ class Ingestor:
                 bar.update(1)
                 continue
             pending.append((draft, digest))
-            if len(pending) >= self.batch:
+            if len(pending) >= (self.batch if started else first):
                 yield pending
-                pending = []
+                pending, started = [], True
         if pending:
             yield pending
 
-    def _prepare(self, pending: Sequence[tuple[Draft, str]]) -> tuple[list[tuple[Prepared, str]], list[str]]:
-        ready: list[tuple[Prepared, str]] = []
-        failed: list[str] = []
-        # One BLAS thread for spaCy: the model's encoding holds both cores meanwhile.
-        with threadpool_limits(1, user_api="blas"):
-            docs = list(nlp.ingest().pipe(d.text for d, _ in pending))
-        for (draft, digest), doc in zip(pending, docs):
-            try:
-                ready.append((prepare(draft, doc, self.today, self.passage_chars, self.overlap), digest))
-            except ArticleError as exc:
-                failed.append(str(exc))
-        return ready, failed
-
-    def _embed_and_store(self, prepared: tuple[list[tuple[Prepared, str]], list[str]], bar: tqdm) -> IngestReport:
+    def _embed_and_store(self, prepared: Ready, bar: tqdm) -> IngestReport:
         ready, failed = prepared
         report = IngestReport(failed=list(failed))
         bar.update(len(failed))

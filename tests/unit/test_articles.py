@@ -5,7 +5,7 @@ import pytest
 
 from qa.text import nlp
 from qa.ingest.readers import ArticleError, from_bytes
-from qa.ingest.pipeline import prepare
+from qa.ingest.preparing import prepare
 from tests.conftest import SEEDS
 
 TODAY = date(2026, 11, 22)
