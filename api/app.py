@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import asynccontextmanager
+import time
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,17 +43,31 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
     ready = threading.Event()
 
     def start() -> None:
+        took: dict[str, float] = {}  # seconds each step of the start took, logged when ready
+
+        @contextmanager
+        def timed(step: str):
+            t = time.perf_counter()
+            yield
+            took[step] = time.perf_counter() - t
+
         if state["archive"] is None:
             state["archive"] = Archive(settings)
-        state["conversations"] = ConversationStore(Path(settings.data_dir) / "conversations.sqlite")
-        state["archive"].ensure_seeded(progress=True)
-        if state["archive"].store.count_articles() == 0:
-            log.warning(empty_archive_warning(settings))
-        try:
-            state["archive"].load_generator()  # a model loads at start, not on the first question
-        except GeneratorUnavailable as exc:
-            log.error("generator %s unavailable: %s", settings.generator, exc)
+            took.update(state["archive"].load_seconds)  # the embedder, the store, the asker
+        with timed("conversations"):
+            state["conversations"] = ConversationStore(Path(settings.data_dir) / "conversations.sqlite")
+        with timed("seeds"):
+            state["archive"].ensure_seeded(progress=True)
+            if state["archive"].store.count_articles() == 0:
+                log.warning(empty_archive_warning(settings))
+        with timed("generator"):
+            try:
+                state["archive"].load_generator()  # a model loads at start, not on the first question
+            except GeneratorUnavailable as exc:
+                log.error("generator %s unavailable: %s", settings.generator, exc)
         ready.set()
+        log.info("ready: %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()),
+                 extra={"start_seconds": {k: round(v, 3) for k, v in took.items()}})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -68,7 +83,6 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
     app.state.byline = state
     app.state.ready = ready
     app.state.settings = settings
-    app.state.write_lock = threading.Lock()
     app.state.keys = KeyCheck(settings.api_keys, settings.protect_reads)
     app.state.metrics = metrics = Metrics()
     metrics.articles.set_function(lambda: _count(app, "count_articles"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -49,7 +50,9 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .ht
 
     archive = _archive()
     try:
-        report = archive.ingest_paths(list(paths), progress=sys.stderr.isatty())
+        terminal = sys.stderr.isatty()  # a bar there; elsewhere (a log, CI) a line every tenth of the way
+        report = archive.ingest_paths(list(paths), progress=terminal,
+                                      log=None if terminal else lambda line: typer.echo(line, err=True))
     except ArticleError as exc:
         fail(str(exc))
     for line in report.failed:
@@ -216,17 +219,24 @@ def model_requirements(name: str):
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Default: BYLINE_HOST or 127.0.0.1.")] = None,
     port: Annotated[Optional[int], typer.Option(help="Default: BYLINE_PORT or 8000.")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        min=1, help="Worker processes over the one data folder; default: BYLINE_WORKERS, or one per core.")] = None,
 ):
     """Serve the HTTP API (docs at /docs); builds the index from the seeds on first run. Logs
-    are JSON lines on stderr: one a request (with its X-Request-ID), and Byline's own."""
+    are JSON lines on stderr: one a request (with its X-Request-ID), and Byline's own.
+
+    With several workers, each loads the models once and answers on its own core; a write made
+    through one (upload, delete, correction) is seen by every other's next read, and a worker
+    that dies is replaced."""
     import uvicorn
 
     from api.observe import logging_config
     from qa.settings import get_settings
 
     s = get_settings()
+    n = workers or s.workers or os.cpu_count() or 1
     uvicorn.run("api.app:create_app", factory=True, host=host or s.host, port=port or s.port,
-                log_level="info", log_config=logging_config(), access_log=False)
+                workers=n if n > 1 else None, log_level="info", log_config=logging_config(), access_log=False)
 
 
 # `eval` and `reader` live in their own module.

@@ -9,7 +9,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from importlib import resources
@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from eval.metrics import (answer_in_candidates, answer_in_passages, contained, exact, f1, pick_choice, strip_markers,
                           summarise)
+from qa.progress import ProgressLog, Reported
 from qa.text import nlp
 from qa.archive import Archive, embedder_for
 from qa.ask.choices import pick
@@ -95,46 +96,6 @@ class Outcome:
     # miss from a ranking miss.
     answer_in_candidates: bool | None = None
     as_of: date | None = None  # the day the question was asked, where the set says
-
-
-class ProgressLog:
-    """Progress as plain lines, for a log that is not a terminal (tqdm is off there, or writes
-    carriage returns): one line per tenth of the way, or after `every_s` seconds, and at the end."""
-
-    def __init__(self, label: str, total: int, write: Callable[[str], None], every_s: float = 30.0,
-                 clock: Callable[[], float] = time.perf_counter):
-        self.label, self.total, self.write, self.every_s, self.clock = label, total, write, every_s, clock
-        self.done = 0
-        self.t0 = self.last_t = clock()
-        self.last_tenth = 0
-
-    def update(self, n: int = 1) -> None:
-        if self.done >= self.total:
-            return  # the end was written
-        self.done = min(self.total, self.done + n)
-        now = self.clock()
-        tenth = self.done * 10 // self.total
-        if self.done == self.total or tenth > self.last_tenth or now - self.last_t >= self.every_s:
-            self.last_tenth, self.last_t = tenth, now
-            self.write(f"{self.label}: {self.done}/{self.total} ({100 * self.done // self.total}%), "
-                       f"{now - self.t0:.0f} s")
-
-    def wrap(self, items) -> Iterator:
-        for x in items:
-            yield x
-            self.update()
-
-
-class _Reported(list):
-    """The corpus as a list the ingest can take (it needs the length), telling a ProgressLog as
-    the ingest reads each article; the ingest embeds in batches, at most a batch or two behind."""
-
-    def __init__(self, items: list, log: ProgressLog):
-        super().__init__(items)
-        self.log = log
-
-    def __iter__(self):
-        return self.log.wrap(super().__iter__())
 
 
 def load_questions(path: Path) -> list[Item]:
@@ -220,7 +181,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
         log(f"ingest: {len(drafts)} articles from {corpus} ({pipeline})")
     if pipeline == "byline":
         system = corpus_archive(settings, corpus, embedder)
-        todo = _Reported(drafts, ProgressLog("ingest", len(drafts), log)) if log else drafts
+        todo = Reported(drafts, ProgressLog("ingest", len(drafts), log)) if log else drafts
         report = system.ingest_drafts(todo, progress=progress).summary()
         passages = system.store.count_passages()
 

@@ -60,8 +60,9 @@ class Archive:
         self._overview: Cached[Overview] = Cached()
 
     # --- articles -----------------------------------------------------------------
-    def ingest_paths(self, paths: list[Path], progress: bool = False) -> IngestReport:
-        return self.ingestor.ingest_paths(paths, progress=progress)
+    def ingest_paths(self, paths: list[Path], progress: bool = False, log=None) -> IngestReport:
+        """`progress`: a bar on a terminal; `log`: plain progress lines, for output that is not one."""
+        return self.ingestor.ingest_paths(paths, progress=progress, log=log)
 
     def ingest_drafts(self, drafts: list[Draft], progress: bool = False) -> IngestReport:
         """Each batch of articles is written whole under the write lock; the embedding before

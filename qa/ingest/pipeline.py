@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
@@ -21,6 +21,7 @@ from qa.ingest.readers import ArticleError, Draft, files_under, read_path
 from qa.ingest.embeddings import Embedder
 from qa.ingest.preparing import PROCESS_FROM, Preparer, Ready
 from qa.types import Article, Passage
+from qa.progress import ProgressLog, Reported
 from qa.records import stored_article, stored_passage
 from vectorstore import PassageStore, UpsertOutcome
 
@@ -147,8 +148,10 @@ class Ingestor:
             bar.update(1)
         return report
 
-    def ingest_paths(self, paths: list[Path], progress: bool = False) -> IngestReport:
-        """Files and folders; a file that can't be read is reported, the others go in."""
+    def ingest_paths(self, paths: list[Path], progress: bool = False,
+                     log: Callable[[str], None] | None = None) -> IngestReport:
+        """Files and folders; a file that can't be read is reported, the others go in. `log`,
+        where given, receives plain progress lines (for output that is not a terminal)."""
         report = IngestReport()
         drafts: list[Draft] = []
         for path in files_under(paths):
@@ -156,6 +159,7 @@ class Ingestor:
                 drafts.extend(read_path(path))
             except ArticleError as exc:
                 report.failed.append(str(exc))
-        report.merge(self.ingest_drafts(drafts, progress=progress, total=len(drafts)))
+        todo = Reported(drafts, ProgressLog("ingest", len(drafts), log)) if log and drafts else drafts
+        report.merge(self.ingest_drafts(todo, progress=progress, total=len(drafts)))
         return report
 

@@ -66,3 +66,14 @@ def test_a_missing_local_model_is_one_line_not_a_traceback(env):
                "ask", "Who invited Zarif to Baghdad in 2025?")
     lines = [line for line in r.stderr.splitlines() if line.strip() and "Loading" not in line]
     assert r.returncode == 1 and len(lines) == 1 and "no GGUF model at /no/such/model.gguf" in lines[0], r.stderr
+
+
+def test_ingest_prints_progress_lines_where_stderr_is_no_terminal(env, tmp_path):
+    folder = tmp_path / "wires"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"wire-{i}.txt").write_text(f"Wire {i}\n\nThe Tigris rose {i + 1} metres at Mosul, the ministry said.\n")
+    r = byline(env, "ingest", str(folder))
+    assert r.returncode == 0 and "3 added" in r.stdout, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.startswith("ingest: ")]
+    assert lines and lines[-1].startswith("ingest: 3/3 (100%)"), r.stderr
