@@ -238,15 +238,7 @@ def bench_ask(label: str, settings, archive, bodies: list[dict], clients: int) -
             lat = [_timed(c, b) for b in bodies]
         print(f"/ask {label}, loopback, serial, {len(lat)} requests: {_summary(lat)}")
 
-        def worker(chunk):
-            with httpx.Client(base_url=base, timeout=120) as c:
-                return [_timed(c, b) for b in chunk]
-
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(clients) as pool:
-            parts = list(pool.map(worker, [bodies[i::clients] for i in range(clients)]))
-        wall = time.perf_counter() - t0
-        lat = [x for p in parts for x in p]
+        lat, wall = _concurrent(base, bodies, clients)
         print(f"/ask {label}, loopback, {clients} concurrent clients, {len(lat)} requests in {wall:.1f} s "
               f"({len(lat) / wall:.1f} req/s): {_summary(lat)}")
 
@@ -296,15 +288,7 @@ def bench_workers(label: str, data_dir: Path, bodies: list[dict], clients: int, 
                 serial = len(lat) / (time.perf_counter() - t0)
             print(f"/ask {label}, --workers {n}, serial, {len(lat)} requests ({serial:.1f} req/s): {_summary(lat)}")
 
-            def worker(chunk):
-                with httpx.Client(base_url=base, timeout=120) as c:
-                    return [_timed(c, b) for b in chunk]
-
-            t0 = time.perf_counter()
-            with ThreadPoolExecutor(clients) as pool:
-                parts = list(pool.map(worker, [bodies[i::clients] for i in range(clients)]))
-            wall = time.perf_counter() - t0
-            lat = [x for p in parts for x in p]
+            lat, wall = _concurrent(base, bodies, clients)
             print(f"/ask {label}, --workers {n}, {clients} concurrent clients, {len(lat)} requests "
                   f"({len(lat) / wall:.1f} req/s, {len(lat) / wall / serial:.2f}x serial): {_summary(lat)}; "
                   f"RSS of all processes {server_rss_mb(proc.pid):.0f} MB", flush=True)
@@ -383,6 +367,18 @@ def bench_cold_start(settings) -> None:
         detail = ", ".join(f"{k} {v:.2f} s" for k, v in steps.items())
         print(f"cold start (byline serve --workers {workers} → /readyz ready, index built): {took:.1f} s"
               f" = imports and interpreter {took - sum(steps.values()):.1f} s + {detail or 'no split logged'}")
+
+
+def _concurrent(base: str, bodies: list[dict], clients: int) -> tuple[list[float], float]:
+    """The bodies asked from `clients` concurrent clients, each its share in turn: latencies, wall time."""
+    def worker(chunk):
+        with httpx.Client(base_url=base, timeout=120) as c:
+            return [_timed(c, b) for b in chunk]
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        parts = list(pool.map(worker, [bodies[i::clients] for i in range(clients)]))
+    return [x for p in parts for x in p], time.perf_counter() - t0
 
 
 def _body(item) -> dict:
