@@ -1,5 +1,5 @@
 """What the routes share, as Annotated dependencies: the archive and the conversation store once
-the index is ready, the settings, the write lock, the key checks, and a conversation with its
+the index is ready, the settings, the key checks, and a conversation with its
 owner checked (with keys set, a conversation belongs to the key that made it)."""
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -60,7 +60,8 @@ class Archive:
         self._overview: Cached[Overview] = Cached()
 
     # --- articles -----------------------------------------------------------------
-    def ingest_paths(self, paths: list[Path], progress: bool = False, log=None) -> IngestReport:
+    def ingest_paths(self, paths: list[Path], progress: bool = False,
+                     log: Callable[[str], None] | None = None) -> IngestReport:
         """`progress`: a bar on a terminal; `log`: plain progress lines, for output that is not one."""
         return self.ingestor.ingest_paths(paths, progress=progress, log=log)
 
@@ -72,8 +73,10 @@ class Archive:
     def ensure_seeded(self, progress: bool = True) -> IngestReport | None:
         """On first run (an empty store), ingest the seed articles: once, however many processes
         (a server's workers) start at the same time; the others wait, then find them stored."""
+        if self.store.count_articles() > 0 or not Path(self.settings.seeds_dir).is_dir():
+            return None  # the usual case: no write lock taken (`byline ask` calls this every time)
         with self.writing():
-            if self.store.count_articles() > 0 or not Path(self.settings.seeds_dir).is_dir():
+            if self.store.count_articles() > 0:
                 return None
             return self.ingest_paths([Path(self.settings.seeds_dir)], progress=progress)
 

@@ -222,12 +222,11 @@ class Embedder(Embeddings):
         return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
 
     def _check_bf16(self) -> None:
-        from qa.ingest.onnx_encoder import PROBES
+        from qa.ingest.onnx_encoder import PROBES, probe_vectors
 
         if not native_bf16():
             log.warning("this CPU has no bf16 instructions: bf16 embeddings are emulated, slower than fp32")
-        exact = self.model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True,
-                                  show_progress_bar=False)
+        exact = probe_vectors(self.model)
         cosine = float((self.encode_passages(PROBES) * exact).sum(axis=1).min())
         if cosine < BF16_COSINE:
             raise ValueError(f"bf16 embeddings are at a cosine of {cosine:.4f} to fp32's on this machine; "

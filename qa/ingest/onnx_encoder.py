@@ -24,6 +24,7 @@ import logging
 import os
 import tempfile
 import warnings
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
@@ -41,7 +42,6 @@ TOLERANCE = 1e-5  # largest difference from sentence-transformers accepted, per 
 # Smallest cosine to sentence-transformers' vector accepted from the int8 model, on the probes a
 # passage can be (never empty): measured 0.988 to 0.996 on them, 0.988 at worst on 400 real passages.
 INT8_COSINE = 0.98
-INT8_BATCH = 8  # passages per int8 run, sorted by token length: measured fastest here (eval/bench.py)
 
 
 class OnnxEncoder:
@@ -134,8 +134,7 @@ def _checked(model, path: Path, int8: bool = False) -> OnnxEncoder:
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     encoder = OnnxEncoder(model, onnxruntime.InferenceSession(str(path), options,
                                                               providers=["CPUExecutionProvider"]))
-    expected = model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True,
-                            show_progress_bar=False)
+    expected = probe_vectors(model)
     alone = np.stack([encoder.encode([text])[0] for text in PROBES])
     if int8:  # quantised: held to the direction of each passage's vector, not to its coordinates
         passages = [i for i, text in enumerate(PROBES) if text]
@@ -149,6 +148,18 @@ def _checked(model, path: Path, int8: bool = False) -> OnnxEncoder:
     if difference > TOLERANCE:
         raise ValueError(f"its vectors differ from sentence-transformers' by {difference:.2g}")
     return encoder
+
+
+_PROBE_VECTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def probe_vectors(model) -> np.ndarray:
+    """sentence-transformers' fp32 vectors of PROBES for a loaded model, encoded once: every
+    check at load (the fp32 and int8 exports, bf16) compares against the same."""
+    if model not in _PROBE_VECTORS:
+        _PROBE_VECTORS[model] = model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True,
+                                             show_progress_bar=False)
+    return _PROBE_VECTORS[model]
 
 
 def _mean_pooled(model) -> bool:
