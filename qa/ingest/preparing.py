@@ -109,7 +109,8 @@ def _warm() -> None:
 class Preparer:
     """prepare_batch() beside the caller: in `processes` worker processes (0: one thread).
     Until the workers have loaded spaCy (about 3 s), batches are prepared in the thread, so the
-    caller has something to encode from the first second."""
+    caller has something to encode from the first second. The workers start with the first
+    batch: an ingest whose articles are all stored already (a rerun) starts none."""
 
     def __init__(self, processes: int, today: date, passage_chars: int, overlap: int):
         self.args = (today, passage_chars, overlap)
@@ -117,17 +118,20 @@ class Preparer:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare")
         self._pool: ProcessPoolExecutor | None = None
         self._started: list[Future] = []
-        if processes:
-            self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_warm)
-            self._started = [self._pool.submit(int) for _ in range(processes)]  # done once each has loaded
+
+    def _start(self) -> None:
+        self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_warm)
+        self._started = [self._pool.submit(int) for _ in range(self.processes)]  # done once each has loaded
 
     @property
     def depth(self) -> int:
         """Batches to keep submitted ahead of the one being embedded, so no worker waits."""
-        return self.processes + 1 if self._pool else 1
+        return self.processes + 1 if self.processes else 1
 
     def submit(self, pending: Batch) -> "Future[Ready] | _Retried":
+        if self.processes and self._pool is None:
+            self._start()
         if self._pool is None or not all(f.done() for f in self._started):
             return self._thread.submit(prepare_batch, pending, *self.args)
         return _Retried(self._pool.submit(prepare_batch, pending, *self.args), self._thread, pending, self.args)
