@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: serve test test-fast test-reliability eval eval-realtimeqa eval-generators bench install model clean
+.PHONY: serve test test-fast test-reliability eval eval-realtimeqa eval-validation eval-generators bench install model clean
 MODEL ?= qwen2.5-coder-1.5b
 
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -40,6 +40,11 @@ eval: $(BIN)/.installed  ## the seed question set
 eval-realtimeqa: $(BIN)/.installed  ## the external RealTimeQA dev set (tens of minutes the first time)
 	$(BIN)/byline eval --corpus ../shared/eval/realtimeqa-2024q1/corpus.jsonl \
 		--questions ../shared/eval/realtimeqa-2024q1/questions.jsonl --held-out-from 2024-03-02
+
+# 2024 q4 is the validation quarter: the reader is never trained on it (eval/train_reader.py).
+eval-validation: $(BIN)/.installed  ## RealTimeQA 2024 q4, never trained on (tens of minutes the first time)
+	$(BIN)/byline eval --corpus ../shared/eval/realtimeqa-2024q4/corpus.jsonl \
+		--questions ../shared/eval/realtimeqa-2024q4/questions.jsonl --held-out-from 2024-10-01
 
 model: $(BIN)/.installed  ## a local LLM for BYLINE_GENERATOR=llm-local (MODEL=qwen2.5-coder-1.5b or qwen2.5-0.5b)
 	$(BIN)/pip install -q -c constraints.txt -e '.[llm]'

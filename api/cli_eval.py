@@ -135,19 +135,30 @@ def run_eval(
 
 @reader_app.command("train")
 def reader_train(
-    shared: Annotated[Path, typer.Option(help="The RealTimeQA 2024 Q1 folder (weeks 1-9 are read).")] =
-        Path("../shared/eval/realtimeqa-2024q1"),
+    shared: Annotated[Path, typer.Option(help="The folder of the RealTimeQA quarters.")] = Path("../shared/eval"),
+    quarter: Annotated[Optional[list[str]], typer.Option(
+        help="A training quarter to read (2023q1 ... 2024q3), repeated; default: all seven. "
+             "A quarter's corpus is embedded the first time (cached in the data folder).")] = None,
 ):
-    """Rebuild qa/ask/extractive/reader.json from RealTimeQA weeks 1-9 and the seed questions."""
-    from eval.train_reader import train
+    """Rebuild qa/ask/extractive/reader.json from the RealTimeQA training quarters and the seed
+    questions (2024q4, the validation quarter, is never read)."""
+    from eval.train_reader import TRAINING_QUARTERS, train
     from qa.settings import get_settings
 
-    if not (shared / "questions.jsonl").is_file() or not (shared / "corpus.jsonl").is_file():
-        fail(f"{shared}: no questions.jsonl and corpus.jsonl here (the RealTimeQA folder in ../shared)")
+    unknown = [q for q in quarter or [] if q not in TRAINING_QUARTERS]
+    if unknown:
+        fail(f"not a training quarter: {', '.join(unknown)} (choose from {', '.join(TRAINING_QUARTERS)})")
+    folders = [shared / f"realtimeqa-{q}" for q in (quarter or TRAINING_QUARTERS)]
+    for folder in folders:
+        if not (folder / "questions.jsonl").is_file() or not (folder / "corpus.jsonl").is_file():
+            fail(f"{folder}: no questions.jsonl and corpus.jsonl here (the RealTimeQA quarters in ../shared/eval)")
     try:
         import lightgbm  # noqa: F401 (only to say they are missing)
         import sklearn  # noqa: F401
     except (ImportError, OSError) as exc:  # OSError: LightGBM's library without its OpenMP runtime
         fail(f"training needs LightGBM and scikit-learn (pip install -e '.[dev]'; on Debian, libgomp1): {exc}")
-    result = train(get_settings(), shared)
+    try:
+        result = train(get_settings(), folders)
+    except ValueError as exc:
+        fail(str(exc))
     typer.echo(json.dumps(result["trained_on"]))

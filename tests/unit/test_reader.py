@@ -10,7 +10,8 @@ from qa.ask.extractive.reader import LABEL_CLASSES, WH_CLASSES
 def test_the_ranker_is_plain_text_with_a_calibration_and_a_threshold():
     data = json.loads(MODEL_FILE.read_text())
     assert 0.0 <= data["abstain_below"] <= 1.0
-    assert "1-9" in data["trained_on"]["realtimeqa_2024q1_weeks"]  # never the validation weeks
+    quarters = data["trained_on"]["realtimeqa_quarters"]
+    assert quarters and "realtimeqa-2024q4" not in quarters  # never the validation quarter
     assert all(text.startswith("tree\n") for text in data["boosters"])  # LightGBM's text format, not a pickle
     ranker = load_ranker()
     assert ranker is not None and list(ranker.features) == data["features"]
@@ -171,7 +172,25 @@ def test_the_newcomers_seed_questions_are_answered_in_their_articles_and_never_t
                            for src in item.sources), (item.id, answer)
     # Training reads the RealTimeQA questions and the team's seed questions, nothing else.
     read = re.findall(r"load_questions\((.*?)\)(?:\s|$|\])", Path(training.__file__).read_text())
-    assert sorted(read) == ["default_questions()", "questions"]
+    assert sorted(read) == ['default_questions()', 'folder / "questions.jsonl"']
+
+
+def test_training_refuses_the_validation_quarter(tmp_path):
+    """A quarter holding a question asked from 2024-10-01 on (2024 q4) is never trained on."""
+    import json
+
+    import pytest
+
+    from eval.train_reader import TRAINING_QUARTERS, quarter_items
+
+    assert "2024q4" not in TRAINING_QUARTERS and len(TRAINING_QUARTERS) == 7
+    rows = [{"id": "a", "question": "Who won?", "answers": ["X"], "as_of": "2024-09-27"},
+            {"id": "b", "question": "Who lost?", "answers": ["Y"], "as_of": "2024-10-04"}]
+    (tmp_path / "questions.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    with pytest.raises(ValueError, match="validation quarter"):
+        quarter_items(tmp_path)
+    (tmp_path / "questions.jsonl").write_text(json.dumps(rows[0]))
+    assert [i.id for i in quarter_items(tmp_path)] == ["a"]
 
 
 def test_a_span_of_time_is_narrowed_to_its_amount_unless_the_question_places_it_too():
