@@ -182,6 +182,8 @@ def quiz_exact(asked: list[Asked], tops: list[tuple[float, bool]]) -> float:
 
 
 def quarter_items(folder: Path) -> list[Item]:
+    """A training quarter's questions; a folder holding any asked in the validation quarter is
+    refused by its dates, whatever its name."""
     items = load_questions(folder / "questions.jsonl")
     late = [q for q in items if q.as_of and q.as_of >= VALIDATION_FROM]
     if late:
@@ -230,7 +232,8 @@ def train(settings: Settings, quarters: list[Path], out: Path = MODEL_FILE) -> d
                        "right_unseen_at_threshold": round(held_out_em, 3),
                        # How well the recipe ranks news-quiz questions it was not fitted on: the
                        # figure to compare recipes by (the validation weeks are never read here).
-                       "realtimeqa_in_corpus_exact_out_of_fold": quiz_exact(asked, held_out)},
+                       "realtimeqa_in_corpus_exact_out_of_fold": quiz_exact(asked, held_out),
+                       "seconds": round(time.perf_counter() - started)},
         "positive": f"grade 2: a gold answer exactly; 1: token F1 >= {POSITIVE_F1} with one",
         "features": features,
         "calibration": {"scale": round(scale, 6), "shift": round(shift, 6),
@@ -238,7 +241,6 @@ def train(settings: Settings, quarters: list[Path], out: Path = MODEL_FILE) -> d
         "abstain_below": threshold,
         "boosters": [b.model_to_string() for b in boosters],
     }
-    result["trained_on"]["seconds"] = round(time.perf_counter() - started)
     out.write_text(json.dumps(result, indent=1) + "\n")
     load_ranker.cache_clear()
     return result
