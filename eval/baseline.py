@@ -2,8 +2,10 @@
 
 RecursiveCharacterTextSplitter(1000, 200) → the same MiniLM embeddings → LangChain's FAISS
 vector store, in memory only (its save/load is pickle: never used) → top 4 by similarity →
-the same extractive answer stage. No hybrid search, no dates, no question rewriting: the
-difference between this and Byline is what those are worth.
+the same extractive answer stage: a retriever plugged into Byline's own asker
+(qa/ask/service.py), so the reading, the threshold and the answer are Byline's, written once.
+No hybrid search, no dates, no question rewriting: the difference between this and Byline is
+what those are worth.
 """
 from __future__ import annotations
 
@@ -11,19 +13,21 @@ import math
 import re
 import time
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 
 from langchain_community.vectorstores import FAISS
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from qa.ask.extractive import ABSTENTION, candidate_sentences, reader, term_weights
-from qa.ask.question import analyse
+from qa.ask.question import QuestionInfo
 from qa.ask.retrieval import RetrievedPassage
-from qa.ask.service import Trace, cite
+from qa.ask.service import Asker
 from qa.ingest.embeddings import Embedder
 from qa.ingest.metadata import inferred_date, stated_date
 from qa.ingest.passages import ANSWER_LABELS
 from qa.ingest.readers import Draft
+from qa.reading import Trace
+from qa.settings import Settings
 from qa.text import nlp
 from qa.types import Answer, Article, Filters, Passage, Span, Turn
 
@@ -32,9 +36,8 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
 
 
 class BaselinePipeline:
-    def __init__(self, drafts: list[Draft], embedder: Embedder, today: date, abstain_below: float | None):
-        self.today = today
-        self.abstain_below = abstain_below
+    def __init__(self, drafts: list[Draft], embedder: Embedder, settings: Settings):
+        self.today = settings.reference_date()
         self.drafts = {d.id: d for d in drafts}
         self._dates: dict[str, tuple[date, date] | None] = {}
         splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,
@@ -50,6 +53,9 @@ class BaselinePipeline:
         self._df: Counter[str] = Counter()
         for d in docs:
             self._df.update({w.lower() for w in _WORD.findall(d.page_content)})
+        # The extractive reader always: the baseline compares retrieval, not answer writers.
+        self.asker = Asker(settings.model_copy(update={"generator": "extractive"}), None, embedder,
+                           retriever_for=self._retriever, rewrite=False)
 
     def published(self, doc_id: str) -> tuple[date, date] | None:
         """The article's date as Byline would settle it (stated, else inferred from its text),
@@ -63,15 +69,34 @@ class BaselinePipeline:
             self._dates[doc_id] = (found.start, found.end) if found else None
         return self._dates[doc_id]
 
+    def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
+            filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:
+        return self.asker.ask(question, history, as_of, filters, top_k, trace)
+
+    def _retriever(self, info: QuestionInfo, query: str, as_of: date | None, filters: Filters | None,
+                   top_k: int | None) -> tuple["TutorialRetriever", str]:
+        """The tutorial reads neither the question's time, nor filters, nor top_k: the question
+        as written, over its chunks."""
+        return TutorialRetriever(self), query
+
     def _idf(self, term: str) -> float:
         df = self._df.get(term, 0)
         return math.log(1.0 + (self.chunks - df + 0.5) / (df + 0.5))
 
-    def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
-            filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:
-        t0 = time.perf_counter()
-        hits = self.store.similarity_search_with_score(question, k=TOP_K)
-        t1 = time.perf_counter()
+    def article(self, doc_id: str) -> Article:
+        """The draft as an article: its stated metadata only (the tutorial infers nothing)."""
+        d = self.drafts[doc_id]
+        return Article(id=d.id, title=d.title or d.id, source=d.source, url=d.url, published=stated_date(d), text=d.text)
+
+
+class TutorialRetriever:
+    """The tutorial's top 4 chunks by similarity, as the passages Byline's reader reads."""
+
+    def __init__(self, pipeline: BaselinePipeline):
+        self.pipeline = pipeline
+
+    def search(self, query: str) -> list[RetrievedPassage]:
+        hits = self.pipeline.store.similarity_search_with_score(query, k=TOP_K)
         passages: list[RetrievedPassage] = []
         for i, (doc, score) in enumerate(hits):
             start = doc.metadata["start_index"]
@@ -83,32 +108,8 @@ class BaselinePipeline:
                               sentences=[Span(start + s.start_char, start + s.end_char) for s in parsed.sents],
                               entities=[Span(start + e.start_char, start + e.end_char, e.label_)
                                         for e in parsed.ents if e.label_ in ANSWER_LABELS])
-            passages.append(RetrievedPassage(i, passage, self.article(passage.doc_id), -float(score), 0))
-        info = analyse(question, as_of or self.today)
-        weights = term_weights(info, {t.text.lower(): self._idf(t.text.lower()) for t in info.terms})
-        sentences = candidate_sentences(info, passages, weights)
-        result = reader.read(info, sentences, weights, as_of or self.today)
-        found, confidence = result.found, round(result.confidence, 3)  # shown rounded, held to the threshold unrounded
-        threshold = self.abstain_below if self.abstain_below is not None else result.abstain_below
-        t2 = time.perf_counter()
-        timings = {"rewrite": 0.0, "retrieve": round((t1 - t0) * 1000, 1),
-                   "answer": round((t2 - t1) * 1000, 1), "total": round((t2 - t0) * 1000, 1)}
-        if trace is not None:
-            trace.retrieved = list(dict.fromkeys(p.doc_id for p in passages))
-            trace.passages = [p.text for p in passages]
-            trace.candidate = found.text if found else None
-            trace.candidate_doc = found.sentence.passage.doc_id if found else None
-            trace.support = [(x.text, x.score) for x in sentences[:12]]
-            trace.candidates = [(c.text, c.features) for c in result.candidates]
-        if found is None or result.confidence < threshold:
-            return Answer(answer=ABSTENTION, abstained=True, confidence=confidence, standalone_question=question,
-                          citations=[], timings_ms=timings)
-        s = found.sentence
-        return Answer(answer=f"{found.text} [1]", abstained=False, confidence=confidence,
-                      standalone_question=question, citations=[cite(1, s.passage, s.span.start, s.span.end)],
-                      timings_ms=timings)
+            passages.append(RetrievedPassage(i, passage, self.pipeline.article(passage.doc_id), -float(score), 0))
+        return passages
 
-    def article(self, doc_id: str) -> Article:
-        """The draft as an article: its stated metadata only (the tutorial infers nothing)."""
-        d = self.drafts[doc_id]
-        return Article(id=d.id, title=d.title or d.id, source=d.source, url=d.url, published=stated_date(d), text=d.text)
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        return {t: self.pipeline._idf(t) for t in terms}

@@ -25,7 +25,7 @@ from qa.archive import Archive, embedder_for
 from qa.ask.choices import pick
 from qa.ask.question import ahead_since
 from qa.ask.extractive.ranker import default_abstain_below, load_ranker
-from qa.ask.service import Trace
+from qa.reading import Trace
 from qa.ingest.readers import ArticleError, files_under, from_record, read_path
 from qa.ingest.embeddings import Embedder
 from qa.text.dates import question_time, states_time
@@ -170,7 +170,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
              sample: int | None = None, log: Callable[[str], None] | None = None,
              held_out_from: date | None = None) -> dict:
     """Score a question set on a corpus. `pipeline` is 'byline', or 'baseline' with
-    `baseline_factory(drafts, embedder, today, abstain_below)` building the comparison pipeline.
+    `baseline_factory(drafts, embedder, settings)` building the comparison pipeline.
     `sample` scores a fixed sample of that many questions instead of all (or the first `limit`).
     `log`, where given, receives plain progress lines (for output that is not a terminal).
     `held_out_from` adds the scores of the questions asked before that day and from it on."""
@@ -189,7 +189,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
             art = system.store.get_article(doc_id)
             return (art.published_start, art.published_end) if art and art.published_start else None
     elif pipeline == "baseline" and baseline_factory is not None:
-        system = baseline_factory(drafts, embedder, settings.reference_date(), settings.abstain_below)
+        system = baseline_factory(drafts, embedder, settings)
         report = f"{system.chunks} chunks, built in memory in {system.build_seconds:.1f} s"
         passages = system.chunks
         published = system.published

@@ -35,7 +35,7 @@ from eval.metrics import exact, f1
 from eval.runner import Item, corpus_archive, default_questions, load_corpus, load_questions
 from qa.archive import Archive
 from qa.ask.extractive.ranker import MODEL_FILE, calibrated, feature_matrix, load_ranker, monotone
-from qa.ask.service import Trace
+from qa.reading import Trace
 from qa.settings import Settings
 
 log = logging.getLogger("byline")

@@ -12,7 +12,8 @@ from datetime import date
 from pathlib import Path
 
 from qa.ask.choices import ChoiceSupport
-from qa.ask.service import Asker, Trace
+from qa.ask.service import Asker
+from qa.reading import Trace
 from qa.ingest import corrections
 from qa.ingest.embeddings import Embedder, EmbeddingCache, default_precision, precision_of, space_of
 from qa.ingest.pipeline import IngestReport, Ingestor
@@ -125,10 +126,10 @@ class Archive:
     # --- questions ----------------------------------------------------------------
     @property
     def generator(self) -> str:
-        return self.asker.generator.name
+        return self.asker.reader.name
 
     def load_generator(self) -> None:
-        self.asker.generator.load()
+        self.asker.reader.load()
 
     def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
             filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:
@@ -156,4 +157,4 @@ class Archive:
 
     def close(self) -> None:
         self.store.close()
-        self.asker.generator.close()
+        self.asker.reader.close()

@@ -18,7 +18,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from qa.ask.extractive.scoring import Sentence, Weights, candidate_sentences
+from qa.ask.extractive.scoring import Weights, candidate_sentences
+from qa.reading import Sentence
 from qa.ask.question import QuestionInfo
 from qa.ask.retrieval import HybridRetriever, RetrievedPassage
 from qa.text.tokens import STOP_WORDS, WORD, stem, tokens

@@ -7,65 +7,57 @@ abstention threshold, what a generator wrote) is filled into a `Trace` the calle
 """
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Protocol
 
 from qa.ask.choices import ChoiceSupport, score_choices
-from qa.ask.extractive import ABSTENTION, Extracted, Sentence, candidate_sentences, reader, term_weights
+from qa.ask.extractive import candidate_sentences, reader, term_weights
 from qa.ask.extractive.typefit import PhraseVectors
-from qa.ask.extractive.when import with_calendar_day
 from qa.ask.question import QuestionInfo, ahead_since, analyse
+from qa.ask.readers import ExtractiveReader, extractive_answer, reader_for
 from qa.ask.retrieval import HybridRetriever, RetrievedPassage
 from qa.ask.rewrite import standalone
-from qa.generate import Generator
 from qa.ingest.embeddings import Embedder
 from qa.settings import Settings
 from qa.text.dates import DateRange
 from qa.errors import BylineError
-from qa.types import (AnswerText, Answer, AskEvent, Citation, CitationsFound, Done, Filters, OtherPassage,
-                      StandaloneQuestion, Turn, as_of_problem)
+from qa.reading import Reading, Trace
+from qa.types import (Answer, AskEvent, Done, Filters, OtherPassage, StandaloneQuestion, Turn,
+                      as_of_problem)
 from vectorstore import PassageFilter, PassageStore
 
 
-@dataclass
-class Trace:
-    """What an evaluation reads besides the answer; filled in by `Asker.events(trace=...)`."""
+class QuestionRetriever(Protocol):
+    """What the asker reads passages through: a search, and the rarity of the question's terms
+    over what it searches (they weigh the sentences' support)."""
 
-    retrieved: list[str] = field(default_factory=list)  # article ids in rank order
-    passages: list[str] = field(default_factory=list)  # the texts handed to the answer stage
-    candidate: str | None = None  # the answer before the abstention threshold
-    candidate_doc: str | None = None
-    time_range: tuple[date, date] | None = None
-    support: list[tuple[str, float]] = field(default_factory=list)  # best sentences, with their support
-    generated: dict[str, Any] = field(default_factory=dict)  # what a generator wrote, kept and dropped
-    candidates: list[tuple[str, dict[str, float]]] = field(default_factory=list)  # the reader's, with features
+    def search(self, query: str) -> list[RetrievedPassage]: ...
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]: ...
 
 
-@dataclass
-class Reading:
-    """The question as the answer stages see it: its analysis, the passages retrieved (each with
-    its article), and the candidate sentences scored against the question's weighted terms."""
-
-    query: str
-    info: QuestionInfo
-    passages: list[RetrievedPassage]
-    sentences: list[Sentence]
-    found: Extracted | None
-    confidence: float
-    abstain_below: float  # the reader's own threshold (BYLINE_ABSTAIN_BELOW, where set, overrides it)
-    candidates: list[reader.Candidate] = field(default_factory=list)  # ranked, where the reader ran
+# A question's retriever and the text it searches, from the question's analysis, the query, the
+# as-of day, the filters and top_k.
+RetrieverFor = Callable[[QuestionInfo, str, "date | None", "Filters | None", "int | None"],
+                        tuple[QuestionRetriever, str]]
 
 
 class Asker:
-    def __init__(self, settings: Settings, store: PassageStore, embedder: Embedder):
+    def __init__(self, settings: Settings, store: PassageStore | None, embedder: Embedder,
+                 retriever_for: RetrieverFor | None = None, rewrite: bool = True):
+        """`retriever_for` replaces Byline's hybrid retrieval over `store` (the tutorial baseline,
+        eval/baseline.py, reads its own chunks); `rewrite=False` asks the question as written,
+        whatever the history."""
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.generator = Generator(settings)
+        self.retriever_for = retriever_for or self._retriever
+        self.rewrite = rewrite
+        self.reader = reader_for(settings)  # who speaks the answer (qa/ask/readers.py)
+        self.extractive = ExtractiveReader()  # speaks an abstention, whoever the reader is
         self.phrase_vectors = PhraseVectors(embedder.encode)  # candidate texts, for the kind asked (typefit.py)
         self.keep_candidates = False  # training: describe every candidate, rank none (the ranker is off)
 
@@ -86,27 +78,25 @@ class Asker:
             raise BylineError(problem)
         started = time.perf_counter()
         reference = as_of or self.settings.reference_date()
-        query = standalone(question, history or [], reference)
+        query = standalone(question, history or [], reference) if self.rewrite else question
         yield StandaloneQuestion(query)
         timings = {"rewrite": _ms(started)}
         reading = self._read(query, reference, as_of, filters, top_k, timings)
-        extractive = self._extractive_answer(reading, timings, started)
+        timings["total"] = _ms(started)
+        extractive = extractive_answer(reading, timings, self.settings.abstain_below)
         if trace is not None:
             _fill(trace, reading)
-        if self.generator.kind == "extractive" or extractive.abstained or not reading.passages:
-            # A question the passages don't support well enough abstains without asking a model:
-            # asked anyway, it writes true sentences beside the point.
-            yield from _spoken(extractive)
-            yield Done(with_other_passages(extractive, reading.passages))
-            return
-        for event in self.generator.compose(reading, extractive, started, trace):
+        # A question the passages don't support well enough abstains without asking a model:
+        # asked anyway, it writes true sentences beside the point.
+        speaker = self.extractive if extractive.abstained or not reading.passages else self.reader
+        for event in speaker.events(reading, extractive, started, trace):
             yield Done(with_other_passages(event.answer, reading.passages)) if isinstance(event, Done) else event
 
     def _read(self, query: str, reference: date, as_of: date | None, filters: Filters | None,
               top_k: int | None, timings: dict[str, float]) -> Reading:
         t0 = time.perf_counter()
         info = analyse(query, reference)
-        retriever, search_text = self._retriever(info, query, as_of, filters, top_k)
+        retriever, search_text = self.retriever_for(info, query, as_of, filters, top_k)
         passages = retriever.search(search_text)
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
@@ -148,32 +138,6 @@ class Asker:
             retriever.passage_filter = replace(flt, published_from=max(since, flt.published_from or since))
         search_text = query.replace(info.time.phrase, " ") if info.time and info.time.phrase else query
         return retriever, search_text
-
-    def _extractive_answer(self, reading: Reading, timings: dict[str, float], started: float) -> Answer:
-        timings["total"] = _ms(started)
-        timings = {k: round(v, 1) for k, v in timings.items()}
-        found = reading.found
-        threshold = self.settings.abstain_below if self.settings.abstain_below is not None else reading.abstain_below
-        # Held to the threshold unrounded: rounded to the thousandth shown, 0.01866 would pass 0.019.
-        confidence = round(reading.confidence, 3)
-        if found is None or reading.confidence < threshold:
-            return Answer(answer=ABSTENTION, abstained=True, confidence=confidence,
-                          standalone_question=reading.query, citations=[], timings_ms=timings)
-        sent = found.sentence
-        citation = cite(1, sent.passage, sent.span.start, sent.span.end)
-        return Answer(answer=f"{with_calendar_day(reading.info, found)} [1]", abstained=False,
-                      confidence=confidence,
-                      standalone_question=reading.query, citations=[citation], timings_ms=timings)
-
-
-def cite(n: int, passage: RetrievedPassage, start: int, end: int) -> Citation:
-    """Citation n: the article's provenance and its text[start:end], quoted exactly."""
-    art = passage.article
-    return Citation(n=n, doc_id=art.id, title=art.title, source=art.source, url=art.url,
-                    published=art.published.value if art.published else None,
-                    published_inferred=bool(art.published and art.published.inferred),
-                    quote=art.text[start:end], start=start, end=end, title_inferred=art.title_inferred,
-                    published_evidence=art.published.evidence if art.published else None)
 
 
 def with_other_passages(answer: Answer, passages: list[RetrievedPassage], limit: int = 4,
@@ -223,13 +187,6 @@ def _fill(trace: Trace, reading: Reading) -> None:
     trace.time_range = (reading.info.time.start, reading.info.time.end) if reading.info.time else None
     trace.support = [(x.text, x.score) for x in reading.sentences[:12]]
     trace.candidates = [(c.text, c.features) for c in reading.candidates]
-
-
-def _spoken(answer: Answer) -> Iterator[AskEvent]:
-    """An answer that is whole already, as events: its citations, then its words."""
-    yield CitationsFound(answer.citations)
-    for piece in re.findall(r"\S+\s*", answer.answer):
-        yield AnswerText(piece)
 
 
 def _ms(since: float) -> float:

@@ -1,10 +1,9 @@
-"""The generator: which chat model writes answers (settings.generator), loaded once, and its
+"""The generating reader: which chat model writes answers (settings.generator), loaded once, and its
 answer as ask events, sentence by sentence, each shown only once verified."""
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from qa.generate.chat_models import chat_model
 from qa.generate.gguf import MODELS
@@ -12,35 +11,30 @@ from qa.generate import reader
 from qa.generate.prompt import chain
 from qa.generate.stream import Composition, generate, split_markers
 from qa.generate.verify import Evidence
+from qa.reading import Reading, Trace, cite
 from qa.settings import Settings
 from qa.types import Answer, AnswerText, AskEvent, CitationsFound, Done
 
-if TYPE_CHECKING:  # the ask stage hands its reading over; generate imports nothing from it at run time
-    from qa.ask.service import Reading, Trace
-
 
 class Generator:
+    """A reader (qa/ask/readers.py) whose answer a chat model writes (`BYLINE_LLM_ROLE=writer`)
+    or quotes (`reader`)."""
+
     def __init__(self, settings: Settings):
         self.settings = settings
         self._chain = None  # the chat model, loaded on first use
 
     @property
-    def kind(self) -> str:
-        return self.settings.generator
-
-    @property
     def name(self) -> str:
-        """What `Answer.generator` says: 'extractive', 'llm-local:MODEL' or 'openai:MODEL'."""
-        if self.kind == "llm-local":
-            known = self.settings.llm_model in MODELS
-            return f"llm-local:{self.settings.llm_model if known else self.settings.llm_model_path().stem}"
-        if self.kind == "openai":
+        """What `Answer.generator` says: 'llm-local:MODEL' or 'openai:MODEL'."""
+        if self.settings.generator == "openai":
             return f"openai:{self.settings.openai_model}"
-        return "extractive"
+        known = self.settings.llm_model in MODELS
+        return f"llm-local:{self.settings.llm_model if known else self.settings.llm_model_path().stem}"
 
     def load(self) -> None:
         """Load the configured chat model now (a server does at start), not at the first question."""
-        if self.kind != "extractive" and self._chain is None:
+        if self._chain is None:
             model = chat_model(self.settings)
             if hasattr(model, "_load"):
                 model._load()
@@ -49,8 +43,8 @@ class Generator:
     def close(self) -> None:
         self._chain = None  # a local model's memory goes with it
 
-    def compose(self, reading: Reading, extractive: Answer, started: float,
-                trace: Trace | None) -> Iterator[AskEvent]:
+    def events(self, reading: Reading, extractive: Answer, started: float,
+               trace: Trace | None) -> Iterator[AskEvent]:
         """A generated answer as events; the extractive answer stands in when no generated
         sentence is supported (or the model declines), and then says so in `generator`."""
         self.load()
@@ -93,8 +87,6 @@ class Generator:
 
     def _read(self, reading: Reading, extractive: Answer, started: float, trace: Trace | None) -> Iterator[AskEvent]:
         """The model's answer phrase, kept only where one of its sentences writes it."""
-        from qa.ask.service import cite  # the ask stage's citation, built the same way
-
         chosen = reader.chosen_sentences(reading, self.settings.llm_sentences)
         groups = reader.in_context(chosen, self.settings.llm_context_sentences)
         # The chosen sentences are searched first, then their neighbours.

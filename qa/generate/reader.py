@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda
 
-if TYPE_CHECKING:
-    from qa.ask.extractive.scoring import Sentence
-    from qa.ask.service import Reading
+from qa.reading import Reading, Sentence
 
 PROMPT = ChatPromptTemplate.from_messages([
     ("system", "You answer questions about the news by copying the shortest phrase that answers them."),
@@ -114,8 +111,6 @@ def chosen_sentences(reading: Reading, n: int) -> list[Sentence]:
 def in_context(sentences: list[Sentence], around: int) -> list[list[Sentence]]:
     """Each chosen sentence with `around` sentences either side of it in its passage (a name or
     a date the sentence leaves to its neighbour is then in view), each sentence shown once."""
-    from qa.ask.extractive.scoring import Sentence as Read  # the ask stage's type, built alike
-
     shown: set[tuple[str, int]] = set()
     groups = []
     for sent in sentences:
@@ -123,7 +118,7 @@ def in_context(sentences: list[Sentence], around: int) -> list[list[Sentence]]:
         at = next((i for i, span in enumerate(spans) if span.start == sent.span.start), None)
         near = [sent.span] if at is None or not around else spans[max(0, at - around): at + around + 1]
         group = [sent if span.start == sent.span.start else
-                 Read(sent.passage, span, sent.article_text[span.start:span.end], 0.0, []) for span in near]
+                 Sentence(sent.passage, span, sent.article_text[span.start:span.end], 0.0, []) for span in near]
         group = [x for x in group if (x.passage.doc_id, x.span.start) not in shown]
         shown |= {(x.passage.doc_id, x.span.start) for x in group}
         if group:

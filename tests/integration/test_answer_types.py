@@ -210,7 +210,7 @@ def test_how_many_days_is_answered_by_a_span_of_days_not_a_calendar_day(siege):
 
 
 def test_how_long_is_answered_by_the_amount_of_time(siege):
-    from qa.ask.service import Trace
+    from qa.reading import Trace
 
     # The reader's pick, whether or not its confidence clears the threshold: on a one-article
     # archive the calibration, fitted mostly on a news quiz, is low for right answers too.
@@ -241,7 +241,7 @@ def test_the_ranker_reads_the_features_the_reader_describes(archive):
     """Training and serving describe candidates alike: every feature the trees were fitted on
     (beyond the one-hot pairs a question may not have) is one describe() fills on the seeds."""
     from qa.ask.extractive.ranker import load_ranker
-    from qa.ask.service import Trace
+    from qa.reading import Trace
 
     described: set[str] = set()
     for question in ("Who invited Zarif to Baghdad in 2025?", "Which movement does Ammar al-Hakim lead?",

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from qa.ask.choices import pick
-from qa.ask.service import Trace
+from qa.reading import Trace
 from qa.ingest.readers import from_text
 from tests.integration.test_answer_types import archive_of
 

@@ -19,7 +19,7 @@ from qa.ask.retrieval import RetrievedPassage
 from qa.generate.prompt import chain
 from qa.generate.stream import Composition, SentenceStream, split_markers
 from qa.generate.verify import Evidence, check
-from qa.ask.service import Trace
+from qa.reading import Trace
 from qa.types import Article, Passage, Span
 
 from tests.unit.test_verify import TEXT, article, evidence  # noqa: F401
@@ -53,7 +53,7 @@ def generated(settings, archive):
 
     a = Archive(settings.model_copy(update={"generator": "openai", "openai_model": "echo", "llm_role": "composer"}),
                 store=archive.store, embedder=archive.embedder)
-    a.asker.generator._chain = chain(EchoModel())  # the model is scripted; everything around it is real
+    a.asker.reader._chain = chain(EchoModel())  # the model is scripted; everything around it is real
     return a
 
 
@@ -80,7 +80,7 @@ def test_when_nothing_generated_is_supported_the_extractive_answer_stands_in(gen
         def _reply(self, messages) -> str:
             return "Nechirvan Barzani invited the Pope to Baghdad in 1999 [1]."
 
-    generated.asker.generator._chain = chain(Liar())
+    generated.asker.reader._chain = chain(Liar())
     answer = generated.ask("Who invited Zarif to Baghdad in 2025?")
     assert answer.generator == "extractive" and answer.dropped == 1
     assert "al-Hakim" in answer.answer
@@ -179,7 +179,7 @@ def test_the_openai_generator_talks_to_a_real_openai_compatible_server(settings,
     pytest.importorskip("langchain_openai")
     from qa.archive import Archive
 
-    address = local.asker.generator._chain.last._load().listening_address  # the chain is prompt | model
+    address = local.asker.reader._chain.last._load().listening_address  # the chain is prompt | model
     remote = Archive(settings.model_copy(update={"generator": "openai", "openai_base_url": f"{address}/v1",
                                                  "openai_model": "smollm2", "llm_max_tokens": 48,
                                                  "llm_role": "composer"}),
@@ -211,7 +211,7 @@ def test_a_question_the_passages_do_not_support_is_not_sent_to_the_model(generat
         def _reply(self, messages) -> str:
             raise AssertionError("the model was asked")
 
-    generated.asker.generator._chain = chain(Unreachable())
+    generated.asker.reader._chain = chain(Unreachable())
     answer = generated.ask("What is the capital of Australia?")
     assert answer.abstained and answer.generator == "extractive"
 
@@ -237,7 +237,7 @@ def reading_archive(settings, archive, reply: str):
 
     a = Archive(settings.model_copy(update={"generator": "openai", "openai_model": "scripted", "llm_role": "reader"}),
                 store=archive.store, embedder=archive.embedder)
-    a.asker.generator._chain = reader.chain(Replying(reply=reply))
+    a.asker.reader._chain = reader.chain(Replying(reply=reply))
     return a
 
 
@@ -316,7 +316,7 @@ class Quoting(Replying):
 def test_the_reader_gives_a_model_that_takes_one_the_grammar_of_the_sentences_it_shows(settings, archive):
     a = reading_archive(settings, archive, "Seyyed Ammar al-Hakim")
     model = Quoting(reply="Seyyed Ammar al-Hakim", seen=[])
-    a.asker.generator._chain = reader_chain(model)
+    a.asker.reader._chain = reader_chain(model)
     answer = a.ask("Who invited Zarif to Baghdad in 2025?")
     assert answer.answer == "Seyyed Ammar al-Hakim [1]" and answer.generator == "openai:scripted"
     (grammar,) = model.seen
@@ -328,7 +328,7 @@ def test_the_reader_gives_a_model_that_takes_one_the_grammar_of_the_sentences_it
 def test_a_phrase_cut_short_by_the_token_limit_is_not_shown(settings, archive):
     # "$3" of "$3.2 million" would pass for a quote: a cut phrase is never trusted.
     a = reading_archive(settings, archive, "Seyyed Ammar")
-    a.asker.generator._chain = reader_chain(Quoting(reply="Seyyed Ammar", finish="length", seen=[]))
+    a.asker.reader._chain = reader_chain(Quoting(reply="Seyyed Ammar", finish="length", seen=[]))
     answer = a.ask("Who invited Zarif to Baghdad in 2025?")
     assert answer.generator == "extractive" and answer.dropped == 1
 

@@ -2,7 +2,7 @@
 that answers as well (real models, articles written for this test)."""
 from datetime import date
 
-from qa.ask.service import Trace
+from qa.reading import Trace
 from qa.ingest.readers import from_text
 from tests.integration.test_answer_types import archive_of
 

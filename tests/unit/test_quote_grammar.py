@@ -77,7 +77,7 @@ def test_the_model_is_shown_the_candidates_sentences_then_the_best_supported():
     """Candidates from fewer sentences than n still leave the model n sentences to read: theirs
     first, then the best-supported others, each once."""
     from qa.ask.extractive.reader import Candidate
-    from qa.ask.service import Reading
+    from qa.reading import Reading
 
     sents = shown(QUOTED)
     only = Candidate(sents[2].span.start, sents[2].span.start + 5, "About", "RULE", sents[2], 2)

@@ -202,7 +202,7 @@ def test_a_span_of_time_is_narrowed_to_its_amount_unless_the_question_places_it_
     from datetime import date
 
     from qa.ask.extractive.reader import narrowed
-    from qa.ask.extractive.scoring import Extracted
+    from qa.reading import Extracted
     from qa.ask.question import analyse
     from tests.unit.test_quote_grammar import shown
 
@@ -224,22 +224,19 @@ def test_a_span_of_time_is_narrowed_to_its_amount_unless_the_question_places_it_
 def test_the_threshold_holds_the_unrounded_confidence():
     """A probability of 0.01866 is under a threshold of 0.019, though shown rounded it reads
     0.019: "What is the capital of Australia?" over the seeds was answered "Baghdad" so."""
-    import time
     from datetime import date
-    from types import SimpleNamespace
 
-    from qa.ask.extractive.scoring import Extracted
     from qa.ask.question import analyse
-    from qa.ask.service import Asker, Reading
+    from qa.ask.readers import extractive_answer
+    from qa.reading import Extracted, Reading
     from tests.unit.test_quote_grammar import QUOTED, shown
 
     sent = shown(QUOTED)[0]
     found = Extracted(sent, 0, 3, sent.text[:3], 0.5)
-    asker = SimpleNamespace(settings=SimpleNamespace(abstain_below=None))
 
     def answer(p: float):
         reading = Reading("q", analyse("What sank?", date(2024, 5, 10)), [], [sent], found, p, 0.019)
-        return Asker._extractive_answer(asker, reading, {}, time.perf_counter())
+        return extractive_answer(reading, {})
 
     under = answer(0.01866)
     assert under.abstained and under.confidence == 0.019  # shown rounded

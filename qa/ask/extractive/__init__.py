@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from qa.ask.extractive.entities import entity_answer, title_holders
 from qa.ask.extractive.phrases import focus_answer, place_answer, title_answer, why_answer
-from qa.ask.extractive.scoring import Extracted, Sentence, Weights, candidate_sentences, term_weights
+from qa.ask.extractive.scoring import Weights, candidate_sentences, term_weights
+from qa.reading import Extracted, Sentence
 from qa.ask.extractive.spans import NAMES
 from qa.ask.question import MONEY_ONLY, NUMBER, ORG_NOUNS, PERCENT_ONLY, PLACE, TITLE_NOUNS, QuestionInfo
 

@@ -7,7 +7,7 @@ asked: a phrase is a run of adjectives and nouns that ends in a common noun.
 """
 from __future__ import annotations
 
-from qa.ask.extractive.scoring import Sentence
+from qa.reading import Sentence
 from qa.text import nlp
 
 SENTENCES = 8  # the best sentences tagged per question

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from qa.ask.extractive.scoring import (UNDATED_WEIGHT, Extracted, Sentence, coverage, mentions_question,
-                                       proximity)
+from qa.ask.extractive.scoring import UNDATED_WEIGHT, coverage, mentions_question, proximity
+from qa.reading import Extracted, Sentence
 from qa.ask.extractive.spans import (FIGURES, LOCATIVE, TITLE_WORDS, joins, one_per_article, sentence_at,
                                      title_start, with_currency)
 from qa.ask.question import DURATION, PLACE, QuestionInfo

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question
+from qa.ask.extractive.scoring import Weights, coverage, mentions_question
+from qa.reading import Extracted, Sentence
 from qa.ask.extractive.spans import LOCATIVE, TITLE_WORDS, balanced, one_per_article, sentence_at, title_start
 from qa.ask.question import QuestionInfo
 from qa.text import nlp

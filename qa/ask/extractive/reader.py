@@ -22,7 +22,8 @@ from qa.ask.extractive import extract
 from qa.ask.extractive.chunks import noun_phrases
 from qa.ask.extractive.ranker import RULES_ABSTAIN_BELOW, Ranker, load_ranker
 from qa.ask.extractive.typefit import PhraseVectors, asked_kind, similarities
-from qa.ask.extractive.scoring import Extracted, Sentence, Weights, coverage, mentions_question, proximity
+from qa.ask.extractive.scoring import Weights, mentions_question, proximity, question_hits
+from qa.reading import Extracted, Sentence
 from qa.ask.extractive.entities import asked_title, holds_title, is_modifier, placed_amount, time_fits
 from qa.ask.extractive.spans import FIGURES, with_currency
 from qa.ask.question import DURATION, QuestionInfo
@@ -166,7 +167,7 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         f["passage_tier_undated"] = float(c.sentence.passage.tier == 1)
         f["passage_tier_later"] = float(c.sentence.passage.tier == 2)
         if id(c.sentence) not in hits:  # a sentence's question words, matched once for all its candidates
-            hits[id(c.sentence)] = c.sentence.question_hits(weights)
+            hits[id(c.sentence)] = question_hits(c.sentence, weights)
         f["proximity"] = proximity(c.sentence, c.start, c.end, weights, hits[id(c.sentence)])
         f["window_coverage"] = _window_coverage(c, hits[id(c.sentence)], weights, total_weight)
         f["articles_holding"] = math.log1p(len(mentions[key]))

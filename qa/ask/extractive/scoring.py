@@ -3,11 +3,11 @@ rarity, that the sentence and its passage hold, and the scored candidate sentenc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from qa.ask.question import QuestionInfo
 from qa.ask.retrieval import RetrievedPassage
+from qa.reading import Sentence
 from qa.text.dates import states_time
 from qa.text.tokens import stems_match, tokens
 from qa.types import Span
@@ -19,36 +19,6 @@ SOMEONE_ELSE_WEIGHT = 0.6  # a sentence about other people, not the person the q
 
 
 _PRONOUN = re.compile(r"\b(?:he|she|his|her|him|hers|himself|herself)\b", re.I)
-
-
-@dataclass
-class Sentence:
-    passage: RetrievedPassage
-    span: Span
-    text: str
-    score: float
-    entities: list[Span]
-    hits: list[tuple[str, int, int]] | None = None  # its words that match the question's, where known
-
-    @property
-    def article_text(self) -> str:
-        return self.passage.article.text
-
-    def question_hits(self, weights: dict[str, float]) -> list[tuple[str, int, int]]:
-        """Its words that match the question's, as candidate_sentences found them, or found now."""
-        if self.hits is None:
-            self.hits = coverage(tokens(self.text, self.span.start), weights)[1]
-        return self.hits
-
-
-@dataclass
-class Extracted:
-    sentence: Sentence
-    start: int  # offsets into the article text
-    end: int
-    text: str
-    score: float
-    kind: str = ""  # which rule cut it: title, focus, entity, place, why, sentence
 
 
 class Weights(dict):
@@ -144,12 +114,19 @@ def about_someone_else(info: QuestionInfo, text: str, start: int, end: int, ents
     return False
 
 
+def question_hits(sentence: Sentence, weights: dict[str, float]) -> list[tuple[str, int, int]]:
+    """A sentence's words that match the question's, as candidate_sentences found them, or found now."""
+    if sentence.hits is None:
+        sentence.hits = coverage(tokens(sentence.text, sentence.span.start), weights)[1]
+    return sentence.hits
+
+
 def proximity(sentence: Sentence, start: int, end: int, weights: dict[str, float],
               hits: list[tuple[str, int, int]] | None = None) -> float:
     """How close a span lies to the question's words in its sentence, weighted by rarity.
     `hits`: the sentence's matched question words, where the caller has them already."""
     if hits is None:
-        hits = sentence.question_hits(weights)
+        hits = question_hits(sentence, weights)
     if not hits:
         return 0.0
     top = max(weights.values())

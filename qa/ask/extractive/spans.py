@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from qa.ask.extractive.scoring import Sentence
+from qa.reading import Sentence
 from qa.text import nlp
 from qa.types import Span
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from qa.ask.extractive.scoring import Extracted
+from qa.reading import Extracted
 from qa.ask.question import QuestionInfo
 from qa.text.dates import parse_absolute, stated_time
 
