@@ -74,11 +74,12 @@ def ask(
         fail("the question must be 1-2000 characters", 2)
     when = _date(as_of, "--as-of")
     from qa.generate.chat_models import GeneratorUnavailable
+    from qa.types import Query
 
     archive = _archive()
     archive.ensure_seeded(progress=sys.stderr.isatty())
     try:
-        answer = archive.ask(question, as_of=when, top_k=top_k)
+        answer = archive.ask(Query(question, as_of=when, top_k=top_k))
     except GeneratorUnavailable as exc:
         fail(str(exc))
     if as_json:

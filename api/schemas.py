@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from qa.overview import Overview
-from qa.types import Answer, Article, Filters, IsoDate, PublishedDate, Turn, as_of_problem
+from qa.types import Answer, Article, Filters, IsoDate, PublishedDate, Query, Turn, as_of_problem
 
 
 # Offsets into a listing stop here: beyond it is no page of any real store, and an integer too
@@ -43,11 +43,18 @@ class AskRequest(AskOptions):
 
     _question = field_validator("question")(_not_blank)
 
+    def query(self) -> Query:
+        return Query(self.question, self.history, self.as_of, self.filters, self.top_k)
+
 
 class MessageIn(AskOptions):
     content: str = Field(min_length=1, max_length=2000, description="The question.")
 
     _content = field_validator("content")(_not_blank)
+
+    def query(self, history: list[Turn]) -> Query:
+        """The message as a question, after the conversation's stored turns."""
+        return Query(self.content, history, self.as_of, self.filters, self.top_k)
 
 
 class ConversationIn(BaseModel):

@@ -29,7 +29,7 @@ from qa.ingest.readers import Draft
 from qa.reading import Trace
 from qa.settings import Settings
 from qa.text import nlp
-from qa.types import Answer, Article, Filters, Passage, Span, Turn
+from qa.types import Answer, Article, Passage, Query, Span
 
 CHUNK_SIZE, CHUNK_OVERLAP, TOP_K = 1000, 200, 4
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
@@ -69,15 +69,13 @@ class BaselinePipeline:
             self._dates[doc_id] = (found.start, found.end) if found else None
         return self._dates[doc_id]
 
-    def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
-            filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:
-        return self.asker.ask(question, history, as_of, filters, top_k, trace)
+    def ask(self, query: Query, trace: Trace | None = None) -> Answer:
+        return self.asker.ask(query, trace)
 
-    def _retriever(self, info: QuestionInfo, query: str, as_of: date | None, filters: Filters | None,
-                   top_k: int | None) -> tuple["TutorialRetriever", str]:
+    def _retriever(self, info: QuestionInfo, text: str, query: Query) -> tuple["TutorialRetriever", str]:
         """The tutorial reads neither the question's time, nor filters, nor top_k: the question
         as written, over its chunks."""
-        return TutorialRetriever(self), query
+        return TutorialRetriever(self), text
 
     def _idf(self, term: str) -> float:
         df = self._df.get(term, 0)

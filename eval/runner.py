@@ -29,7 +29,7 @@ from qa.reading import Trace
 from qa.ingest.readers import ArticleError, files_under, from_record, read_path
 from qa.ingest.embeddings import Embedder
 from qa.text.dates import question_time, states_time
-from qa.types import Turn
+from qa.types import Query, Turn
 from qa.settings import GENERATORS, Settings
 from vectorstore import open_store
 
@@ -53,6 +53,9 @@ class Item:
     history: list[Turn] = field(default_factory=list)
     as_of: date | None = None
     choices: list[str] = field(default_factory=list)  # multiple-choice options, where the set has them
+
+    def query(self) -> Query:
+        return Query(self.question, self.history, self.as_of)
 
 
 @dataclass
@@ -211,7 +214,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
         asking = ProgressLog("questions", len(items), log).wrap(asking)
     for item in asking:
         trace = Trace()
-        answer = system.ask(item.question, item.history, item.as_of, trace=trace)
+        answer = system.ask(item.query(), trace=trace)
         pred = "" if answer.abstained else strip_markers(answer.answer)
         unanswerable = not item.answers
         em = float(answer.abstained) if unanswerable else exact(pred, item.answers)
@@ -238,7 +241,7 @@ def evaluate(settings: Settings, corpus: Path, questions: Path, limit: int | Non
         choice = None
         if item.choices and hasattr(system, "choose"):
             # Each option searched for with the question, scored by its best supporting sentence.
-            top = pick(item.question, system.choose(item.question, item.choices, item.history, item.as_of))
+            top = pick(item.question, system.choose(item.query(), item.choices))
             choice = top.choice if top else None
         elif item.choices:
             choice = pick_choice(item.choices, trace.support, pred)

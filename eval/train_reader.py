@@ -67,7 +67,7 @@ def ask_all(archive: Archive, items: list[Item], source: str) -> list[Asked]:
     weeks = sorted({item.as_of for item in items if item.as_of})
     for n, item in enumerate(items, 1):
         trace = Trace()
-        archive.ask(item.question, item.history, item.as_of, trace=trace)
+        archive.ask(item.query(), trace=trace)
         fold = weeks.index(item.as_of) % FOLDS if item.as_of else n % FOLDS
         # A news-quiz question whose answer no article holds can't be answered from the archive.
         in_archive = bool(item.answers) and (bool(item.sources) or source == "seeds")

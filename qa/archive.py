@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 
 from qa.ask.choices import ChoiceSupport
@@ -21,7 +20,7 @@ from qa.ingest.readers import Draft
 from qa.overview import Cached, Catalogue, Overview, scan, with_examples
 from qa.records import article_from_stored
 from qa.settings import Settings
-from qa.types import Answer, Article, AskEvent, Filters, Turn
+from qa.types import Answer, Article, AskEvent, Query
 from vectorstore import PassageStore, StoreReads, open_store, stored_space
 
 
@@ -131,21 +130,18 @@ class Archive:
     def load_generator(self) -> None:
         self.asker.reader.load()
 
-    def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
-            filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:
+    def ask(self, query: Query | str, trace: Trace | None = None) -> Answer:
+        """The answer to a query (a bare string: the question alone, asked today)."""
         with self.store.snapshot() as view:
-            return self._over(view).ask(question, history, as_of, filters, top_k, trace)
+            return self._over(view).ask(as_query(query), trace)
 
-    def choose(self, question: str, choices: list[str], history: list[Turn] | None = None,
-               as_of: date | None = None, filters: Filters | None = None) -> list[ChoiceSupport]:
+    def choose(self, query: Query | str, choices: list[str]) -> list[ChoiceSupport]:
         with self.store.snapshot() as view:
-            return self._over(view).choose(question, choices, history, as_of, filters)
+            return self._over(view).choose(as_query(query), choices)
 
-    def ask_events(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
-                   filters: Filters | None = None, top_k: int | None = None,
-                   trace: Trace | None = None) -> Iterator[AskEvent]:
+    def ask_events(self, query: Query | str, trace: Trace | None = None) -> Iterator[AskEvent]:
         with self.store.snapshot() as view:
-            yield from self._over(view).events(question, history, as_of, filters, top_k, trace)
+            yield from self._over(view).events(as_query(query), trace)
 
     def _over(self, view: StoreReads) -> Asker:
         """The asker reading one snapshot of the store: every search and fetch of a question
@@ -158,3 +154,7 @@ class Archive:
     def close(self) -> None:
         self.store.close()
         self.asker.reader.close()
+
+
+def as_query(query: Query | str) -> Query:
+    return Query(query) if isinstance(query, str) else query

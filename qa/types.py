@@ -139,6 +139,24 @@ class Filters(BaseModel):
         return self
 
 
+@dataclass(frozen=True)
+class Query:
+    """A question as asked, with what it is asked against: the conversation before it, the day
+    it is asked as of (articles known to be published later are not read), which articles may
+    answer, and how many passages to read (None: BYLINE_TOP_K). One object through every stage
+    and layer, so a new field is added once."""
+
+    question: str
+    history: list[Turn] = field(default_factory=list)
+    as_of: date | None = None
+    filters: Filters | None = None
+    top_k: int | None = None
+
+    def problem(self) -> str | None:
+        """Why it can't be asked (as_of_problem), or None."""
+        return as_of_problem(self.as_of, self.filters)
+
+
 def as_of_problem(as_of: date | None, filters: Filters | None) -> str | None:
     """Why an as-of date can't go with the filters (it is before the publication range, which
     leaves no article to read), or None."""

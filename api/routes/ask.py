@@ -35,7 +35,7 @@ def answer_events(events: Iterator[AskEvent],
 
 @router.post("/ask", response_model=Answer, summary="Ask a question; the answer cites its sentence")
 def ask(body: AskRequest, archive: ArchiveDep) -> Answer:
-    return archive.ask(body.question, body.history, body.as_of, body.filters, body.top_k)
+    return archive.ask(body.query())
 
 
 @router.post("/ask/stream", response_class=EventSourceResponse,
@@ -44,4 +44,4 @@ def ask(body: AskRequest, archive: ArchiveDep) -> Answer:
                          "(pieces of the answer text), then 'done' (the full /ask object, with every "
                          "citation) or 'error'.")
 def ask_stream(body: AskRequest, archive: ArchiveDep) -> Iterator[ServerSentEvent]:
-    yield from answer_events(archive.ask_events(body.question, body.history, body.as_of, body.filters, body.top_k))
+    yield from answer_events(archive.ask_events(body.query()))

@@ -50,7 +50,7 @@ def post_message(cid: str, body: MessageIn, archive: ArchiveDep, conversations: 
     """Ask within a conversation: its earlier turns are the history for follow-ups, and the
     question and its answer are stored."""
     history = _history(conv)
-    answer = archive.ask(body.content, history, body.as_of, body.filters, body.top_k)
+    answer = archive.ask(body.query(history))
     _, reply = conversations.add_exchange(cid, body.content, answer, body.as_of, body.filters)
     return ConversationAnswer(**answer.model_dump(), conversation_id=cid, message_id=reply.id)
 
@@ -66,5 +66,5 @@ def post_message_stream(cid: str, body: MessageIn, archive: ArchiveDep, conversa
         _, reply = conversations.add_exchange(cid, body.content, answer, body.as_of, body.filters)
         return {"conversation_id": cid, "message_id": reply.id}
 
-    yield from answer_events(archive.ask_events(body.content, history, body.as_of, body.filters, body.top_k),
+    yield from answer_events(archive.ask_events(body.query(history)),
                              on_done=store)

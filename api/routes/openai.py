@@ -17,7 +17,7 @@ from api.errors import OpenAIError
 from api.schemas import MODEL_ID, ChatMessage, ChatRequest
 from qa.archive import Archive
 from qa.errors import GeneratorUnavailable
-from qa.types import Answer, AnswerText, Done, Turn
+from qa.types import Answer, AnswerText, Done, Query, Turn
 
 router = APIRouter(prefix="/v1", dependencies=[ReadAccess], tags=["OpenAI-compatible"])
 
@@ -65,7 +65,7 @@ def chat_completions(body: ChatRequest, archive: ArchiveDep):
     cid = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.stream:
-        answer = archive.ask(question, history, body.as_of, body.filters, body.top_k)
+        answer = archive.ask(Query(question, history, body.as_of, body.filters, body.top_k))
         return {"id": cid, "object": "chat.completion", "created": created, "model": body.model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer},
                              "finish_reason": "stop", "logprobs": None}],
@@ -82,7 +82,7 @@ def _stream(archive: Archive, body: ChatRequest, question: str, history: list[Tu
 
     yield chunk({"role": "assistant", "content": ""})
     try:
-        for event in archive.ask_events(question, history, body.as_of, body.filters, body.top_k):
+        for event in archive.ask_events(Query(question, history, body.as_of, body.filters, body.top_k)):
             if isinstance(event, AnswerText):
                 yield chunk({"content": event.text})
             elif isinstance(event, Done):

@@ -25,8 +25,7 @@ from qa.settings import Settings
 from qa.text.dates import DateRange
 from qa.errors import BylineError
 from qa.reading import Reading, Trace
-from qa.types import (Answer, AskEvent, Done, Filters, OtherPassage, StandaloneQuestion, Turn,
-                      as_of_problem)
+from qa.types import Answer, AskEvent, Done, Filters, OtherPassage, Query, StandaloneQuestion
 from vectorstore import PassageFilter, PassageStore
 
 
@@ -39,10 +38,9 @@ class QuestionRetriever(Protocol):
     def idf(self, terms: Iterable[str]) -> dict[str, float]: ...
 
 
-# A question's retriever and the text it searches, from the question's analysis, the query, the
-# as-of day, the filters and top_k.
-RetrieverFor = Callable[[QuestionInfo, str, "date | None", "Filters | None", "int | None"],
-                        tuple[QuestionRetriever, str]]
+# A question's retriever and the text it searches, from the question's analysis, its standalone
+# text and the query as asked (its day, filters and top_k).
+RetrieverFor = Callable[[QuestionInfo, str, Query], tuple[QuestionRetriever, str]]
 
 
 class Asker:
@@ -61,27 +59,24 @@ class Asker:
         self.phrase_vectors = PhraseVectors(embedder.encode)  # candidate texts, for the kind asked (typefit.py)
         self.keep_candidates = False  # training: describe every candidate, rank none (the ranker is off)
 
-    def ask(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
-            filters: Filters | None = None, top_k: int | None = None, trace: Trace | None = None) -> Answer:
-        for event in self.events(question, history, as_of, filters, top_k, trace):
+    def ask(self, query: Query, trace: Trace | None = None) -> Answer:
+        for event in self.events(query, trace):
             if isinstance(event, Done):
                 return event.answer
         raise AssertionError("events() always ends with Done")
 
-    def events(self, question: str, history: list[Turn] | None = None, as_of: date | None = None,
-               filters: Filters | None = None, top_k: int | None = None,
-               trace: Trace | None = None) -> Iterator[AskEvent]:
+    def events(self, query: Query, trace: Trace | None = None) -> Iterator[AskEvent]:
         """The standalone question, then citations and pieces of the answer text in order, then
         Done with the whole Answer (every citation again, so nothing is lost if a piece is)."""
-        problem = as_of_problem(as_of, filters)
+        problem = query.problem()
         if problem:
             raise BylineError(problem)
         started = time.perf_counter()
-        reference = as_of or self.settings.reference_date()
-        query = standalone(question, history or [], reference) if self.rewrite else question
-        yield StandaloneQuestion(query)
+        reference = query.as_of or self.settings.reference_date()
+        text = standalone(query.question, query.history or [], reference) if self.rewrite else query.question
+        yield StandaloneQuestion(text)
         timings = {"rewrite": _ms(started)}
-        reading = self._read(query, reference, as_of, filters, top_k, timings)
+        reading = self._read(text, reference, query, timings)
         timings["total"] = _ms(started)
         extractive = extractive_answer(reading, timings, self.settings.abstain_below)
         if trace is not None:
@@ -92,11 +87,11 @@ class Asker:
         for event in speaker.events(reading, extractive, started, trace):
             yield Done(with_other_passages(event.answer, reading.passages)) if isinstance(event, Done) else event
 
-    def _read(self, query: str, reference: date, as_of: date | None, filters: Filters | None,
-              top_k: int | None, timings: dict[str, float]) -> Reading:
+    def _read(self, text: str, reference: date, query: Query, timings: dict[str, float]) -> Reading:
+        """`text`: the standalone question; `query`: as asked (its day, filters, top_k)."""
         t0 = time.perf_counter()
-        info = analyse(query, reference)
-        retriever, search_text = self.retriever_for(info, query, as_of, filters, top_k)
+        info = analyse(text, reference)
+        retriever, search_text = self.retriever_for(info, text, query)
         passages = retriever.search(search_text)
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
@@ -105,38 +100,37 @@ class Asker:
         result = reader.read(info, sentences, weights, reference, describe_all=self.keep_candidates,
                              vectors=self.phrase_vectors)
         timings["answer"] = (time.perf_counter() - t1) * 1000
-        return Reading(query, info, passages, sentences, result.found, result.confidence, result.abstain_below,
+        return Reading(text, info, passages, sentences, result.found, result.confidence, result.abstain_below,
                        result.candidates)
 
-    def choose(self, question: str, choices: list[str], history: list[Turn] | None = None,
-               as_of: date | None = None, filters: Filters | None = None) -> list[ChoiceSupport]:
+    def choose(self, query: Query, choices: list[str]) -> list[ChoiceSupport]:
         """Each option of a multiple-choice question with its support in the archive, in the
         order given (see choices.py)."""
-        problem = as_of_problem(as_of, filters)
+        problem = query.problem()
         if problem:
             raise BylineError(problem)
-        reference = as_of or self.settings.reference_date()
-        query = standalone(question, history or [], reference)
-        info = analyse(query, reference)
-        retriever, search_text = self._retriever(info, query, as_of, filters, None)
+        reference = query.as_of or self.settings.reference_date()
+        text = standalone(query.question, query.history or [], reference)
+        info = analyse(text, reference)
+        retriever, search_text = self._retriever(info, text, replace(query, top_k=None))
         weights = term_weights(info, retriever.idf(t.text.lower() for t in info.terms))
         return score_choices(info, retriever, search_text, weights, choices)
 
-    def _retriever(self, info: QuestionInfo, query: str, as_of: date | None, filters: Filters | None,
-                   top_k: int | None) -> tuple[HybridRetriever, str]:
+    def _retriever(self, info: QuestionInfo, text: str, query: Query) -> tuple[HybridRetriever, str]:
         """The retriever for a question, and the text to search: the time is applied by the
         filter; left in the query, "2020" would match any passage that merely mentions the year."""
+        as_of = query.as_of
         retriever = HybridRetriever(
-            store=self.store, embedder=self.embedder, k=top_k or self.settings.top_k,
+            store=self.store, embedder=self.embedder, k=query.top_k or self.settings.top_k,
             candidates=self.settings.candidates, rrf_k=self.settings.rrf_k,
-            passage_filter=passage_filter(filters, as_of, info.time), time_range=info.time,
+            passage_filter=passage_filter(query.filters, as_of, info.time), time_range=info.time,
             dated_first=as_of is not None,
         )
         if info.ahead is not None:
             since = ahead_since(info.ahead, as_of or self.settings.reference_date())
             flt = retriever.passage_filter
             retriever.passage_filter = replace(flt, published_from=max(since, flt.published_from or since))
-        search_text = query.replace(info.time.phrase, " ") if info.time and info.time.phrase else query
+        search_text = text.replace(info.time.phrase, " ") if info.time and info.time.phrase else text
         return retriever, search_text
 
 

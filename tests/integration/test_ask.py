@@ -2,7 +2,7 @@
 import json
 from datetime import date
 
-from qa.types import Filters, Turn
+from qa.types import Filters, Query, Turn
 
 
 def test_who_invited_zarif_in_2025_is_al_hakim(archive):
@@ -32,7 +32,7 @@ def test_every_citation_quotes_the_text_at_its_offsets(archive):
 
 
 def test_as_of_drops_later_articles(archive):
-    a = archive.ask("Who invited Zarif to Baghdad?", as_of=date(2021, 1, 1))
+    a = archive.ask(Query("Who invited Zarif to Baghdad?", as_of=date(2021, 1, 1)))
     assert all(c.doc_id != "001_5636c687975dd817" for c in a.citations)
 
 
@@ -53,7 +53,7 @@ def test_unanswerable_abstains(archive):
 def test_follow_up_pronoun_resolves_to_the_previous_answer(archive):
     history = [Turn(role="user", content="Who invited Zarif to Baghdad in 2025?"),
                Turn(role="assistant", content="Seyyed Ammar al-Hakim [1]")]
-    a = archive.ask("What movement does he lead?", history=history)
+    a = archive.ask(Query("What movement does he lead?", history=history))
     assert "al-Hakim" in a.standalone_question
     assert "National Wisdom Movement" in a.answer
 
@@ -61,16 +61,16 @@ def test_follow_up_pronoun_resolves_to_the_previous_answer(archive):
 def test_elliptical_follow_up_reuses_the_previous_question(archive):
     history = [Turn(role="user", content="Who invited Zarif to Baghdad in 2025?"),
                Turn(role="assistant", content="Seyyed Ammar al-Hakim [1]")]
-    a = archive.ask("And in 2020?", history=history)
+    a = archive.ask(Query("And in 2020?", history=history))
     assert a.standalone_question == "Who invited Zarif to Baghdad in 2020?"
 
 
 def test_filters_restrict_the_articles(archive):
     only = Filters(doc_ids=["003_9635e7a99c58f50c"])
-    a = archive.ask("Who held a joint press conference with Baqeri?", filters=only)
+    a = archive.ask(Query("Who held a joint press conference with Baqeri?", filters=only))
     assert all(c.doc_id == "003_9635e7a99c58f50c" for c in a.citations)
     by_source = Filters(sources=["Tasnim"])
-    a = archive.ask("Who invited Zarif to Irbil?", filters=by_source)
+    a = archive.ask(Query("Who invited Zarif to Irbil?", filters=by_source))
     assert all(c.source == "Tasnim" for c in a.citations)
 
 
@@ -105,7 +105,7 @@ def test_concurrent_questions_get_the_same_answers_as_serial_ones(archive):
     items = [json.loads(line) for line in (ROOT / "eval" / "seed_questions.jsonl").open()][:20]
 
     def ask(item):
-        return archive.ask(item["question"], [Turn(**t) for t in item.get("history", [])]).answer
+        return archive.ask(Query(item["question"], [Turn(**t) for t in item.get("history", [])])).answer
 
     serial = [ask(i) for i in items]
     with ThreadPoolExecutor(8) as pool:
@@ -125,11 +125,11 @@ def test_a_later_report_answers_for_the_time_it_names(fresh_archive, tmp_path):
     ]))
     fresh_archive.ingest_paths([corpus])
     quiz = date(2024, 1, 12)
-    a = fresh_archive.ask("A door panel blew out on a flight of which airline last week?", as_of=quiz)
+    a = fresh_archive.ask(Query("A door panel blew out on a flight of which airline last week?", as_of=quiz))
     assert "Alaska Airlines" in a.answer and a.citations[0].doc_id == "door"
-    b = fresh_archive.ask("An engine caught fire on a flight of which airline last month?", as_of=quiz)
+    b = fresh_archive.ask(Query("An engine caught fire on a flight of which airline last month?", as_of=quiz))
     assert "United Airlines" in b.answer and b.citations[0].doc_id == "engine"
-    c = fresh_archive.ask("An engine caught fire on a flight of which airline last week?", as_of=quiz)
+    c = fresh_archive.ask(Query("An engine caught fire on a flight of which airline last week?", as_of=quiz))
     assert all(x.doc_id != "engine" for x in c.citations)
 
 

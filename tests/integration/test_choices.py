@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 
+from qa.types import Query
+
 from qa.ask.choices import pick
 from qa.reading import Trace
 from qa.ingest.readers import from_text
@@ -39,7 +41,7 @@ def harbour(settings, embedder, tmp_path_factory):
 
 
 def chosen(archive, question, options, as_of=date(2024, 5, 12)):
-    top = pick(question, archive.choose(question, options, as_of=as_of))
+    top = pick(question, archive.choose(Query(question, as_of=as_of), options))
     return top.choice if top else None
 
 
@@ -58,7 +60,7 @@ def test_no_support_for_any_option_is_no_guess(harbour):
 
 
 def test_each_choice_cites_its_sentence(harbour):
-    scored = harbour.choose("Which club won the rowing regatta?", ["Kestrel", "Albatross"], as_of=date(2024, 5, 12))
+    scored = harbour.choose(Query("Which club won the rowing regatta?", as_of=date(2024, 5, 12)), ["Kestrel", "Albatross"])
     assert scored[0].doc_id == "harbour" and "Kestrel" in scored[0].quote
     assert scored[1].support == 0 and scored[1].quote is None
 
@@ -66,7 +68,7 @@ def test_each_choice_cites_its_sentence(harbour):
 def test_a_time_ahead_is_not_a_publication_date(harbour):
     # "next month" is when the festival returns: the article saying so was published before it,
     # but not years before (the 2021 article's "next month" was another one).
-    got = harbour.ask("Who said the festival will return next month?", as_of=date(2024, 5, 12))
+    got = harbour.ask(Query("Who said the festival will return next month?", as_of=date(2024, 5, 12)))
     assert not got.abstained and "Susan Clark" in got.answer and got.citations[0].doc_id == "harbour"
 
 
@@ -74,7 +76,7 @@ def reading(archive, question) -> Trace:
     """What the reader weighed; its best candidate is before the abstention threshold (which
     holds open-kind answers to a high bar: on the news weeks they are seldom right)."""
     trace = Trace()
-    archive.ask(question, as_of=date(2024, 5, 12), trace=trace)
+    archive.ask(Query(question, as_of=date(2024, 5, 12)), trace=trace)
     return trace
 
 

@@ -3,6 +3,7 @@ that answers as well (real models, articles written for this test)."""
 from datetime import date
 
 from qa.reading import Trace
+from qa.types import Query
 from qa.ingest.readers import from_text
 from tests.integration.test_answer_types import archive_of
 
@@ -26,7 +27,7 @@ def test_an_undated_article_ranks_after_a_dated_one(settings, embedder, tmp_path
     try:
         free, as_of = Trace(), Trace()
         a.ask(question, trace=free)
-        got = a.ask(question, as_of=date(2024, 6, 1), trace=as_of)
+        got = a.ask(Query(question, as_of=date(2024, 6, 1)), trace=as_of)
         assert free.retrieved == ["undated", "dated"]  # the closer match, with no day asked
         assert as_of.retrieved == ["dated", "undated"]  # both still read, the dated one first
         assert got.date_unknown == (got.citations[0].doc_id == "undated")
@@ -37,7 +38,7 @@ def test_an_undated_article_ranks_after_a_dated_one(settings, embedder, tmp_path
 def test_an_undated_article_alone_still_answers_as_of_a_day(settings, embedder, tmp_path):
     a = archive_of(settings, embedder, tmp_path, "undated", UNDATED)
     try:
-        got = a.ask("Who did the Portvale town council appoint as harbour master?", as_of=date(2024, 6, 1))
+        got = a.ask(Query("Who did the Portvale town council appoint as harbour master?", as_of=date(2024, 6, 1)))
         assert not got.abstained and "David Moore" in got.answer and got.date_unknown
     finally:
         a.close()
