@@ -105,8 +105,8 @@ class Archive:
             return corrections.correct(self.ingestor, doc_id, changes)
 
     def _state(self) -> tuple:
-        """What says the store changed: its counts and (where it has one) its generation."""
-        return self.store.count_articles(), self.store.count_passages(), getattr(self.store, "generation", None)
+        """What says the store changed: its counts and its generation."""
+        return self.store.count_articles(), self.store.count_passages(), self.store.generation
 
     def _scan(self, key: tuple) -> Catalogue:
         return self._catalogue.get(key, lambda: scan(self.list, key[1]))

@@ -4,7 +4,9 @@ SQLite is the source of truth (docstore.py); the FAISS index is derived from it
 (faiss_index.py); FaissStore (store.py) puts the two together behind PassageStore (base.py).
 """
 from vectorstore.base import (
+    DenseIndex,
     Hit,
+    LexicalIndex,
     PassageFilter,
     PassageStore,
     StoredArticle,
@@ -17,8 +19,10 @@ from vectorstore.factory import STORE_KINDS, open_store, stored_space
 from vectorstore.store import FaissStore
 
 __all__ = [
+    "DenseIndex",
     "FaissStore",
     "Hit",
+    "LexicalIndex",
     "PassageFilter",
     "PassageStore",
     "STORE_KINDS",

@@ -75,11 +75,48 @@ class StoreError(Exception):
 
 
 @runtime_checkable
-class StoreReads(Protocol):
+class DenseIndex(Protocol):
+    """Nearest passages to a vector: inner product of unit vectors (cosine), higher is better."""
+
+    dim: int
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, flt: PassageFilter | None = None
+    ) -> list[Hit]:
+        """The k passages (fewer only where fewer pass `flt`) nearest `vector`, best first; the
+        filter is applied inside the search, never after it, so k still come back."""
+        ...
+
+
+@runtime_checkable
+class LexicalIndex(Protocol):
+    """Full-text search over the passages' texts. A backend tokenises and normalises in its own
+    way (SQLite FTS5's porter stemmer; Milvus' BM25 analyser): what it must promise is that a
+    term matches its inflections (`apple` matches "apples"), that scores are higher-is-better
+    and comparable within one call, and that `document_frequency` counts with the same matching."""
+
+    def lexical_search(
+        self, terms: Sequence[str], k: int, flt: PassageFilter | None = None
+    ) -> list[Hit]:
+        """The k best passages holding any of `terms` (words as the question writes them, lower
+        case), best first, under `flt` as dense_search applies it; [] where none does or k is 0."""
+        ...
+
+    def document_frequency(self, term: str) -> int:
+        """How many passages hold `term` (matched as lexical_search matches it)."""
+        ...
+
+
+@runtime_checkable
+class StoreReads(DenseIndex, LexicalIndex, Protocol):
     """What can be read from a store: by itself (each call sees one committed state), or from a
     snapshot (every call sees the same one)."""
 
-    dim: int
+    @property
+    def generation(self) -> int:
+        """The committed state these reads see: it grows with every write that changes anything,
+        so a caller's cache keyed by it is never stale (a snapshot's stays fixed)."""
+        ...
 
     def content_hash(self, doc_id: str) -> str | None: ...
 
@@ -94,16 +131,6 @@ class StoreReads(Protocol):
     def count_passages(self) -> int: ...
 
     def get_passages(self, ids: Sequence[int]) -> list[StoredPassage]: ...
-
-    def dense_search(
-        self, vector: np.ndarray, k: int, flt: PassageFilter | None = None
-    ) -> list[Hit]: ...
-
-    def lexical_search(
-        self, terms: Sequence[str], k: int, flt: PassageFilter | None = None
-    ) -> list[Hit]: ...
-
-    def document_frequency(self, term: str) -> int: ...
 
 
 @runtime_checkable

@@ -65,7 +65,6 @@ class Snapshot:
         return self._reads.lexical_search(terms, k, flt)
 
     def document_frequency(self, term: str) -> int:
-        """Passages containing the term, as FTS5 tokenises and stems it."""
         return self._reads.document_frequency(term)
 
     def dense_search(self, vector: np.ndarray, k: int, flt: PassageFilter | None = None) -> list[Hit]:

@@ -13,7 +13,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from vectorstore.base import PassageFilter, PassageStore, StoredArticle, StoredPassage, UpsertOutcome
+from vectorstore.base import (DenseIndex, LexicalIndex, PassageFilter, PassageStore, StoredArticle, StoredPassage,
+                              StoreReads, UpsertOutcome)
 
 DIM = 8
 
@@ -158,6 +159,25 @@ class StoreContract:
         outcomes = store.upsert_many([article("a", ["x"]), article("b", ["y"], seed=1), article("a", ["x"])])
         assert outcomes == [UpsertOutcome.ADDED, UpsertOutcome.ADDED, UpsertOutcome.UNCHANGED]
         assert store.get_articles(["a", "b", "zz"]).keys() == {"a", "b"}
+
+    def test_the_store_and_its_snapshots_are_what_the_protocols_say(self, store):
+        assert isinstance(store, PassageStore) and isinstance(store, DenseIndex) and isinstance(store, LexicalIndex)
+        with store.snapshot() as view:
+            assert isinstance(view, StoreReads)
+
+    def test_every_write_that_changes_something_moves_the_generation_on(self, store):
+        seen = [store.generation]
+        store.upsert(*article("a", ["alpha"]))
+        seen.append(store.generation)
+        store.upsert(*article("a", ["alpha"]))  # unchanged: nothing to see
+        assert store.generation == seen[-1]
+        with store.snapshot() as view:
+            store.upsert(*article("b", ["beta"], seed=1))
+            seen.append(store.generation)
+            assert view.generation == seen[1]  # a snapshot's stays where it began
+        store.delete("a")
+        seen.append(store.generation)
+        assert seen == sorted(set(seen)), seen
 
     def test_a_snapshot_keeps_its_generation_while_writes_go_on(self, store):
         store.upsert(*article("a", ["alpha", "beta"]))

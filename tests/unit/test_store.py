@@ -8,10 +8,12 @@ from vectorstore import STORE_KINDS, FaissStore, PassageFilter, PassageStore, St
 from vectorstore.testing import DIM, StoreContract, article, vec
 
 
-class TestFaissStore(StoreContract):
-    @pytest.fixture
-    def make_store(self, tmp_path):
-        return lambda: FaissStore(tmp_path / "store", DIM)
+class TestEveryKindFromTheFactory(StoreContract):
+    """Each registered backend, opened as the archive and the eval open it: by name."""
+
+    @pytest.fixture(params=STORE_KINDS)
+    def make_store(self, request, tmp_path):
+        return lambda: open_store(request.param, tmp_path / "store", DIM, space="test-space")
 
 
 class TestFaissStoreAsInvertedFile(StoreContract):
