@@ -3,7 +3,8 @@ a span chosen in one (`Extracted`), the whole reading of a question (`Reading`),
 evaluation keeps of it (`Trace`), and the one way a quote is cited (`cite()`).
 
 Neutral ground: the asker builds these, the extractive and generating readers (qa/ask/readers.py,
-qa/generate/) take them, and nothing here imports a reader, so no reader imports the asker back.
+qa/generate/) take them, and nothing here imports a reader at run time (the extractive reader's
+Candidate only for type checking), so no reader imports the asker back.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ class Reading:
     article), the candidate sentences scored against the question's weighted terms, and the
     extractive reader's best span and confidence (every reader falls back on it)."""
 
-    query: str
+    standalone: str  # the question as asked, made standalone (rewrite.py)
     info: QuestionInfo
     passages: list[RetrievedPassage]
     sentences: list[Sentence]

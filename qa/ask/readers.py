@@ -45,10 +45,10 @@ def extractive_answer(reading: Reading, timings: dict[str, float], abstain_below
     confidence = round(reading.confidence, 3)
     if found is None or reading.confidence < threshold:
         return Answer(answer=ABSTENTION, abstained=True, confidence=confidence,
-                      standalone_question=reading.query, citations=[], timings_ms=timings)
+                      standalone_question=reading.standalone, citations=[], timings_ms=timings)
     sent = found.sentence
     return Answer(answer=f"{with_calendar_day(reading.info, found)} [1]", abstained=False, confidence=confidence,
-                  standalone_question=reading.query,
+                  standalone_question=reading.standalone,
                   citations=[cite(1, sent.passage, sent.span.start, sent.span.end)], timings_ms=timings)
 
 

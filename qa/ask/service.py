@@ -14,7 +14,8 @@ from datetime import date
 from typing import Protocol
 
 from qa.ask.choices import ChoiceSupport, score_choices
-from qa.ask.extractive import candidate_sentences, reader, term_weights
+from qa.ask.extractive import candidate_sentences, term_weights
+from qa.ask.extractive import reader as extractive_reader
 from qa.ask.extractive.typefit import PhraseVectors
 from qa.ask.question import QuestionInfo, ahead_since, analyse
 from qa.ask.readers import ExtractiveReader, extractive_answer, reader_for
@@ -26,7 +27,7 @@ from qa.text.dates import DateRange
 from qa.errors import BylineError
 from qa.reading import Reading, Trace
 from qa.types import Answer, AskEvent, Done, Filters, OtherPassage, Query, StandaloneQuestion
-from vectorstore import PassageFilter, PassageStore
+from vectorstore import PassageFilter, StoreReads
 
 
 class QuestionRetriever(Protocol):
@@ -44,7 +45,7 @@ RetrieverFor = Callable[[QuestionInfo, str, Query], tuple[QuestionRetriever, str
 
 
 class Asker:
-    def __init__(self, settings: Settings, store: PassageStore | None, embedder: Embedder,
+    def __init__(self, settings: Settings, store: StoreReads | None, embedder: Embedder,
                  retriever_for: RetrieverFor | None = None, rewrite: bool = True):
         """`retriever_for` replaces Byline's hybrid retrieval over `store` (the tutorial baseline,
         eval/baseline.py, reads its own chunks); `rewrite=False` asks the question as written,
@@ -52,7 +53,7 @@ class Asker:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.retriever_for = retriever_for or self._retriever
+        self._retriever_for = retriever_for
         self.rewrite = rewrite
         self.reader = reader_for(settings)  # who speaks the answer (qa/ask/readers.py)
         self.extractive = ExtractiveReader()  # speaks an abstention, whoever the reader is
@@ -91,13 +92,13 @@ class Asker:
         """`text`: the standalone question; `query`: as asked (its day, filters, top_k)."""
         t0 = time.perf_counter()
         info = analyse(text, reference)
-        retriever, search_text = self.retriever_for(info, text, query)
+        retriever, search_text = self.retriever(info, text, query)
         passages = retriever.search(search_text)
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
         weights = term_weights(info, retriever.idf(t.text.lower() for t in info.terms))
         sentences = candidate_sentences(info, passages, weights)
-        result = reader.read(info, sentences, weights, reference, describe_all=self.keep_candidates,
+        result = extractive_reader.read(info, sentences, weights, reference, describe_all=self.keep_candidates,
                              vectors=self.phrase_vectors)
         timings["answer"] = (time.perf_counter() - t1) * 1000
         return Reading(text, info, passages, sentences, result.found, result.confidence, result.abstain_below,
@@ -105,20 +106,27 @@ class Asker:
 
     def choose(self, query: Query, choices: list[str]) -> list[ChoiceSupport]:
         """Each option of a multiple-choice question with its support in the archive, in the
-        order given (see choices.py)."""
+        order given (see choices.py): always over the store, its question rewritten (the options
+        are searched with it, which only the hybrid retriever does)."""
         problem = query.problem()
         if problem:
             raise BylineError(problem)
         reference = query.as_of or self.settings.reference_date()
         text = standalone(query.question, query.history or [], reference)
         info = analyse(text, reference)
-        retriever, search_text = self._retriever(info, text, replace(query, top_k=None))
+        retriever, search_text = self._hybrid(info, text, replace(query, top_k=None))
         weights = term_weights(info, retriever.idf(t.text.lower() for t in info.terms))
         return score_choices(info, retriever, search_text, weights, choices)
 
-    def _retriever(self, info: QuestionInfo, text: str, query: Query) -> tuple[HybridRetriever, str]:
-        """The retriever for a question, and the text to search: the time is applied by the
-        filter; left in the query, "2020" would match any passage that merely mentions the year."""
+    def retriever(self, info: QuestionInfo, text: str, query: Query) -> tuple[QuestionRetriever, str]:
+        """A question's retriever and the text it searches: the one given to the asker, else
+        Byline's hybrid retrieval over `self.store`, read at each call, so an asker copied onto a
+        snapshot (Archive._over) searches that snapshot."""
+        return (self._retriever_for or self._hybrid)(info, text, query)
+
+    def _hybrid(self, info: QuestionInfo, text: str, query: Query) -> tuple[HybridRetriever, str]:
+        """Dense and BM25 retrieval over the store, and the text to search: the time is applied by
+        the filter; left in the query, "2020" would match any passage that merely mentions the year."""
         as_of = query.as_of
         retriever = HybridRetriever(
             store=self.store, embedder=self.embedder, k=query.top_k or self.settings.top_k,

@@ -17,7 +17,7 @@ from qa.types import Answer, AnswerText, AskEvent, CitationsFound, Done
 
 
 class Generator:
-    """A reader (qa/ask/readers.py) whose answer a chat model writes (`BYLINE_LLM_ROLE=writer`)
+    """A reader (qa/ask/readers.py) whose answer a chat model writes (`BYLINE_LLM_ROLE=composer`)
     or quotes (`reader`)."""
 
     def __init__(self, settings: Settings):
@@ -57,7 +57,7 @@ class Generator:
         timings = dict(extractive.timings_ms)
         t1 = time.perf_counter()
         sent_citations = 0
-        for kind, text in generate(self._chain, reading.query, evidence, composition):
+        for kind, text in generate(self._chain, reading.standalone, evidence, composition):
             if kind == "token":
                 timings.setdefault("first_token", round((time.perf_counter() - started) * 1000, 1))
                 continue
@@ -71,7 +71,7 @@ class Generator:
         timings["total"] = round((time.perf_counter() - started) * 1000, 1)
         if composition.kept:
             answer = Answer(answer=composition.answer, abstained=False, confidence=extractive.confidence,
-                            standalone_question=reading.query, citations=composition.citations,
+                            standalone_question=reading.standalone, citations=composition.citations,
                             timings_ms=timings, generator=self.name, dropped=len(composition.dropped))
         else:
             answer = extractive.model_copy(update={"timings_ms": timings, "dropped": len(composition.dropped)})
@@ -93,7 +93,7 @@ class Generator:
         sentences = chosen + [x for group in groups for x in group if all(x is not c for c in chosen)]
         timings = dict(extractive.timings_ms)
         t1 = time.perf_counter()
-        reply = self._chain.invoke({"sentences": reader.sentence_block(groups), "question": reading.query,
+        reply = self._chain.invoke({"sentences": reader.sentence_block(groups), "question": reading.standalone,
                                     "grammar": reader.quote_grammar(sentences)})
         phrase = reply.text if hasattr(reply, "text") else str(reply)
         timings["generate"] = round((time.perf_counter() - t1) * 1000, 1)
@@ -106,7 +106,7 @@ class Generator:
             sent, start, end = found
             text = sent.article_text[start:end]
             answer = Answer(answer=f"{text} [1]", abstained=False, confidence=extractive.confidence,
-                            standalone_question=reading.query,
+                            standalone_question=reading.standalone,
                             citations=[cite(1, sent.passage, sent.span.start, sent.span.end)],
                             timings_ms=timings, generator=self.name)
         if trace is not None:

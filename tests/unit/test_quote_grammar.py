@@ -7,7 +7,7 @@ from qa.generate import reader
 
 def shown(texts: list[str]):
     """Hand-made sentences as the reader shows them (one passage, offsets into its text)."""
-    from qa.ask.extractive.scoring import Sentence
+    from qa.reading import Sentence
     from qa.ask.retrieval import RetrievedPassage
     from qa.types import Article, Passage, Span
 

@@ -67,7 +67,7 @@ def test_a_question_without_candidates_abstains_at_every_threshold():
 
 
 def test_the_llm_reader_shows_each_sentence_with_its_neighbours_once():
-    from qa.ask.extractive.scoring import Sentence
+    from qa.reading import Sentence
     from qa.ask.retrieval import RetrievedPassage
     from qa.generate.reader import in_context, locate, sentence_block
     from qa.text.dates import published_date
@@ -138,7 +138,7 @@ def test_bare_forms_are_candidates_sliced_from_the_article():
     from datetime import date
 
     from qa.ask.extractive.reader import candidates
-    from qa.ask.extractive.scoring import Sentence
+    from qa.reading import Sentence
     from qa.ask.question import analyse
     from qa.ask.retrieval import RetrievedPassage
     from qa.types import Article, Passage, Span
