@@ -123,6 +123,8 @@ class Archive:
         return [a for a in found if a is not None], len(ids)
 
     # --- questions ----------------------------------------------------------------
+    # "generator" is the public name (BYLINE_GENERATOR, Answer.generator) of the reader that
+    # speaks the answer (qa/ask/readers.py).
     @property
     def generator(self) -> str:
         return self.asker.reader.name
