@@ -133,7 +133,7 @@ def test_option_words_drop_stop_words_unless_nothing_is_left():
 
 def test_noun_phrases_end_in_their_noun_and_keep_four_words():
     from qa.ask.extractive.chunks import noun_phrases
-    from qa.ask.extractive.scoring import Sentence
+    from qa.reading import Sentence
     from qa.ask.retrieval import RetrievedPassage
     from qa.types import Article, Passage, Span
 
@@ -198,7 +198,7 @@ def test_the_focus_phrase_is_found_whether_or_not_the_word_pattern_splits_the_fo
     # Sentences without the focus noun are not parsed (the parse is what costs); a focus that the
     # word pattern splits ("G-20") must still be looked for with spaCy's own tokens.
     from qa.ask.extractive.phrases import focus_answer
-    from qa.ask.extractive.scoring import Sentence
+    from qa.reading import Sentence
     from qa.ask.retrieval import RetrievedPassage
     from qa.types import Article, Passage, Span
 
