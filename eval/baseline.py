@@ -53,6 +53,7 @@ class BaselinePipeline:
         self._df: Counter[str] = Counter()
         for d in docs:
             self._df.update({w.lower() for w in _WORD.findall(d.page_content)})
+        self.retriever = TutorialRetriever(self)
         # The extractive reader always: the baseline compares retrieval, not answer writers.
         self.asker = Asker(settings.model_copy(update={"generator": "extractive"}), None, embedder,
                            retriever_for=self._retriever, rewrite=False)
@@ -75,7 +76,7 @@ class BaselinePipeline:
     def _retriever(self, info: QuestionInfo, text: str, query: Query) -> tuple["TutorialRetriever", str]:
         """The tutorial reads neither the question's time, nor filters, nor top_k: the question
         as written, over its chunks."""
-        return TutorialRetriever(self), text
+        return self.retriever, text
 
     def _idf(self, term: str) -> float:
         df = self._df.get(term, 0)
@@ -93,8 +94,8 @@ class TutorialRetriever:
     def __init__(self, pipeline: BaselinePipeline):
         self.pipeline = pipeline
 
-    def search(self, query: str) -> list[RetrievedPassage]:
-        hits = self.pipeline.store.similarity_search_with_score(query, k=TOP_K)
+    def search(self, text: str) -> list[RetrievedPassage]:
+        hits = self.pipeline.store.similarity_search_with_score(text, k=TOP_K)
         passages: list[RetrievedPassage] = []
         for i, (doc, score) in enumerate(hits):
             start = doc.metadata["start_index"]
