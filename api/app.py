@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
         ready.set()
         log.info("ready: %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()),
                  extra={"start_seconds": {k: round(v, 3) for k, v in took.items()}})
+        # Questions need only ONNX Runtime's encoder; what passages are encoded with loads after
+        # the start, so that the server answers sooner and the first upload does not wait for it.
+        threading.Thread(target=state["archive"].embedder.warm, name="byline-warm", daemon=True).start()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

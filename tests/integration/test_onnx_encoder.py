@@ -45,7 +45,7 @@ def test_the_export_is_kept_readable_and_reused(embedder, settings):
     assert len(files) == 1 and _weights_digest(model_path("all-MiniLM-L6-v2")) in files[0].name
     assert files[0].stat().st_mode & 0o044, "others sharing the folder can read the export"
     before = files[0].stat().st_mtime_ns
-    assert load_onnx_encoder(embedder.model, embedder.name, model_path(embedder.name), folder) is not None
+    assert load_onnx_encoder(lambda: embedder.model, embedder.name, model_path(embedder.name), folder) is not None
     assert files[0].stat().st_mtime_ns == before
     assert not list(folder.glob("*.tmp"))
 
@@ -55,7 +55,7 @@ def test_a_damaged_export_is_made_again(embedder, settings, tmp_path, caplog):
     damaged = tmp_path / f"all-MiniLM-L6-v2-{_weights_digest(weights)}.onnx"
     damaged.write_bytes(b"not a model")
     with caplog.at_level(logging.WARNING, logger="byline"):
-        encoder = load_onnx_encoder(embedder.model, embedder.name, weights, tmp_path)
+        encoder = load_onnx_encoder(lambda: embedder.model, embedder.name, weights, tmp_path)
     assert encoder is not None and "exporting it again" in caplog.text
     assert damaged.stat().st_size > 1_000_000
     assert np.abs(encoder.encode(TEXTS[:2]) - st_vectors(embedder, TEXTS[:2])).max() < 1e-5
@@ -70,7 +70,7 @@ def test_vectors_that_differ_leave_sentence_transformers_to_encode(embedder, set
     monkeypatch.setattr("qa.ingest.onnx_encoder._export",
                         lambda model, path: exports.append(shutil.copy(exported, path)))  # as fast as a copy
     with caplog.at_level(logging.WARNING, logger="byline"):
-        assert load_onnx_encoder(embedder.model, embedder.name, model_path(embedder.name), tmp_path) is None
+        assert load_onnx_encoder(lambda: embedder.model, embedder.name, model_path(embedder.name), tmp_path) is None
     assert len(exports) == 1, "the cached file is exported again once, then given up on"
     assert "differ from sentence-transformers'" in caplog.text and "ONNX Runtime is off" in caplog.text
 
@@ -79,7 +79,7 @@ def test_an_unwritable_cache_leaves_sentence_transformers_to_encode(embedder, tm
     blocked = tmp_path / "a-file"
     blocked.write_text("where the folder should be")
     with caplog.at_level(logging.WARNING, logger="byline"):
-        assert load_onnx_encoder(embedder.model, embedder.name, model_path(embedder.name), blocked) is None
+        assert load_onnx_encoder(lambda: embedder.model, embedder.name, model_path(embedder.name), blocked) is None
     assert "ONNX Runtime is off" in caplog.text
 
 
@@ -103,7 +103,7 @@ def test_processes_starting_together_export_once(embedder, settings, tmp_path, m
     monkeypatch.setattr("qa.ingest.onnx_encoder._export", slow_export)
     found = []
     starts = [threading.Thread(target=lambda: found.append(
-        load_onnx_encoder(embedder.model, embedder.name, model_path(embedder.name), tmp_path))) for _ in range(2)]
+        load_onnx_encoder(lambda: embedder.model, embedder.name, model_path(embedder.name), tmp_path))) for _ in range(2)]
     for t in starts:
         t.start()
     for t in starts:
@@ -122,3 +122,54 @@ def test_onnx_runtime_failing_mid_request_leaves_sentence_transformers_to_answer
         got = own.encode(TEXTS[:2])
     assert np.abs(got - st_vectors(own, TEXTS[:2])).max() < 1e-6
     assert own.short_batch_encoder is None and "ONNX Runtime failed" in caplog.text
+
+
+def test_a_checked_export_loads_again_without_the_model(embedder, settings, tmp_path):
+    exported = next(f for f in settings.onnx_dir().glob("all-MiniLM-L6-v2-*.onnx") if not f.stem.endswith("-int8"))
+    shutil.copy(exported, tmp_path / exported.name)
+    loads = []
+
+    def model():
+        loads.append(1)
+        return embedder.model
+
+    weights = model_path(embedder.name)
+    first = load_onnx_encoder(model, embedder.name, weights, tmp_path)
+    assert first is not None and loads == [1], "no record yet: checked against the model itself"
+    assert (tmp_path / f"{exported.stem}.probes.json").is_file()
+    again = load_onnx_encoder(model, embedder.name, weights, tmp_path)
+    assert again is not None and loads == [1], "checked against the record: the model is not loaded"
+    assert np.abs(again.encode(TEXTS) - st_vectors(embedder, TEXTS)).max() < 1e-5
+
+
+def test_a_record_from_other_versions_or_other_vectors_is_not_trusted(embedder, settings, tmp_path):
+    import json
+
+    exported = next(f for f in settings.onnx_dir().glob("all-MiniLM-L6-v2-*.onnx") if not f.stem.endswith("-int8"))
+    shutil.copy(exported, tmp_path / exported.name)
+    weights = model_path(embedder.name)
+    assert load_onnx_encoder(lambda: embedder.model, embedder.name, weights, tmp_path) is not None
+    record = tmp_path / f"{exported.stem}.probes.json"
+    data = json.loads(record.read_text())
+    loads = []
+
+    def model():
+        loads.append(1)
+        return embedder.model
+
+    record.write_text(json.dumps({**data, "versions": {**data["versions"], "torch": "0.0.1"}}))
+    assert load_onnx_encoder(model, embedder.name, weights, tmp_path) is not None and loads == [1]
+    wrong = np.asarray(data["vectors"]) + 1e-3  # a record that lies: the model decides, and is right
+    record.write_text(json.dumps({**data, "vectors": wrong.tolist()}))
+    assert load_onnx_encoder(model, embedder.name, weights, tmp_path) is not None and loads == [1, 1]
+    assert np.abs(np.asarray(json.loads(record.read_text())["vectors"]) - np.asarray(data["vectors"])).max() < 1e-6
+
+
+def test_questions_are_answered_without_loading_sentence_transformers(embedder, settings):
+    fresh = Embedder(onnx_dir=settings.onnx_dir())  # the shared embedder's export and record exist
+    vector = fresh.embed_query_vector("Who invited Zarif to Baghdad in 2025?")
+    assert fresh._model is None, "a question needs ONNX Runtime only"
+    assert fresh.dim == embedder.dim == vector.shape[0]
+    assert np.abs(vector - st_vectors(embedder, ["Who invited Zarif to Baghdad in 2025?"])[0]).max() < 1e-5
+    fresh.warm()
+    assert fresh._model is not None

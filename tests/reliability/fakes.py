@@ -18,6 +18,9 @@ class HashEmbedder:
     precision = "fp32"
     dim = 64
 
+    def warm(self) -> None:
+        """Nothing to load."""
+
     def encode(self, texts: Sequence[str], query: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
