@@ -40,8 +40,10 @@ PLACE_NOUNS = {
 TIME_NOUNS = {"year", "date", "day", "month", "time", "decade", "century", "week", "hour", "minute"}
 # What a span of time is counted in: "how many days" asks how long ("how many times" does not).
 TIME_UNITS = {"year", "month", "week", "day", "hour", "minute", "decade", "century"}
+# A measure asks for a figure as much as "number" does ("what was the magnitude of the quake").
 NUMBER_NOUNS = {"number", "amount", "percentage", "percent", "share", "sum", "price", "cost",
-                "figure", "total", "count", "age"}
+                "figure", "total", "count", "age", "magnitude", "size", "height", "length", "depth",
+                "distance", "speed", "temperature", "weight", "population", "toll", "capacity"}
 # "At what price", "what percentage": the amount is of one kind; a bare count ("three") is not it.
 MONEY_NOUNS = {"price", "cost", "fee", "fine", "salary", "budget", "funding", "sum", "bill", "fare",
                "wage", "tariff", "bail", "reward", "valuation", "revenue", "profit", "loss"}
@@ -69,6 +71,11 @@ class Term:
     forms: frozenset[str] = frozenset()  # stems of its inflections (met, meeting for "meet")
 
 
+# The entity classes of proper names: what an article about the question's subject writes as
+# written (a figure in the question, "more than 870,000", seldom is).
+PROPER_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
+
+
 @dataclass
 class QuestionInfo:
     text: str
@@ -81,6 +88,7 @@ class QuestionInfo:
     terms: list[Term] = field(default_factory=list)
     named: list[str] = field(default_factory=list)  # names in the question (never the answer)
     people: list[str] = field(default_factory=list)  # those of them that name a person
+    proper: list[str] = field(default_factory=list)  # those that are proper names (not a figure)
     time: DateRange | None = None
     ahead: DateRange | None = None  # a time after the asking day: when the event asked about will be
     doc: Doc | None = None
@@ -180,6 +188,7 @@ def analyse(question: str, reference: date) -> QuestionInfo:
         info.is_list = plural or bool(re.search(r"\b(?:which|what) (?:two|three|four|five)\b", low))
     info.named = [e.text for e in doc.ents if e.label_ not in ("DATE", "TIME", "ORDINAL")]
     info.people = [POSSESSIVE.sub("", e.text) for e in doc.ents if e.label_ == "PERSON"]
+    info.proper = [POSSESSIVE.sub("", e.text) for e in doc.ents if e.label_ in PROPER_LABELS]
     time_words = set(tokens(info.time.phrase)) if info.time else set()
     time_stems = {t[0] for t in time_words}
     proper_stems = {stem(w) for e in doc.ents if e.label_ not in ("DATE", "TIME") for w in WORD.findall(e.text)}

@@ -43,6 +43,17 @@ def test_a_count_of_a_time_unit_is_a_span_of_time(question, duration):
     assert analyse(question, date(2024, 2, 1)).labels == (DURATION if duration else NUMBER)
 
 
+@pytest.mark.parametrize("question", [
+    "What was the magnitude of the earthquake near Kermanshah?",
+    "What was the death toll of the floods?",
+    "What is the population of Basra?",
+])
+def test_a_measure_asks_for_a_figure(question):
+    from qa.ask.question import NUMBER
+
+    assert analyse(question, date(2024, 2, 1)).labels == NUMBER
+
+
 @pytest.mark.parametrize("question,label,text,fits", [
     ("When did the strike start?", "DATE", "Thursday", True),
     ("When did the strike start?", "DATE", "three years", False),  # how long, not when
@@ -219,3 +230,8 @@ def test_the_focus_phrase_is_found_whether_or_not_the_word_pattern_splits_the_fo
     assert info.focus == "g-20"
     found = focus_answer(info, sentences('The G-20 "Group of Twenty" met in Rome.'))
     assert found is not None and found.text.startswith("The G-20")
+
+
+def test_the_proper_names_of_a_question_leave_out_its_figures_and_times():
+    info = analyse("Which automaker recalled more than 870,000 trucks in Canada last week?", date(2024, 2, 1))
+    assert info.proper == ["Canada"]

@@ -100,7 +100,7 @@ def test_the_recipe_figure_counts_only_quiz_questions_some_article_answers():
 
     asked = [Asked([], ["a"], "realtimeqa", 0, True), Asked([], ["b"], "realtimeqa", 1, True),
              Asked([], ["c"], "realtimeqa", 2, False), Asked([], ["d"], "seeds", 0, True)]
-    assert quiz_exact(asked, [(1.0, True), (0.2, False), (0.9, True), (0.9, True)]) == 0.5
+    assert quiz_exact(asked, [(1.0, True, 1.0), (0.2, False, 1.0), (0.9, True, 0.0), (0.9, True, 1.0)]) == 0.5
     assert quiz_exact([], []) == 0.0
 
 
@@ -241,3 +241,38 @@ def test_the_threshold_holds_the_unrounded_confidence():
     under = answer(0.01866)
     assert under.abstained and under.confidence == 0.019  # shown rounded
     assert not answer(0.019).abstained
+
+
+def test_coverage_is_the_best_share_of_the_question_names_a_candidate_article_writes():
+    from qa.ask.extractive.ranker import coverage
+
+    nan = float("nan")
+    assert coverage([{"names_in_article": 0.0}, {"names_in_article": 0.5}]) == 0.5
+    assert coverage([{"names_in_article": nan}, {"names_in_article": nan}]) == 1.0  # it names nothing
+    assert coverage([{"proximity": 0.3}]) == 1.0  # a file trained before the feature
+
+
+def test_a_question_the_archive_does_not_cover_is_less_likely_answered_right():
+    from qa.ask.extractive.ranker import calibrated
+
+    assert calibrated(0.5, 2.0, -1.0, 1.5, 0.0) < calibrated(0.5, 2.0, -1.0, 1.5, 1.0)
+    assert calibrated(0.5, 2.0, -1.0) == calibrated(0.5, 2.0, -1.0, 0.0, 0.0)  # no weight: no effect
+
+
+def test_coverage_that_would_lower_the_probability_is_left_out_of_the_calibration():
+    from eval.train_reader import calibrate
+
+    # Right answers where the archive covers least: a falling weight, dropped.
+    tops = [(s, right, 1.0 - right) for s, right in [(0.1, 0), (0.2, 0), (0.8, 1), (0.9, 1), (0.5, 0), (0.6, 1)]]
+    scale, _, covered = calibrate(tops)
+    assert scale > 0 and covered == 0.0
+    rising = [(s, right, float(right)) for s, right, _ in tops]
+    assert calibrate(rising)[2] > 0
+
+
+def test_a_name_is_compared_without_its_abbreviation_dots_or_article():
+    from qa.ask.extractive.reader import _name_key
+
+    assert f" {_name_key('the U.S. House')} " in f" {_name_key('A vote in the US House on Friday.')} "
+    assert f" {_name_key('Iran')} " in f" {_name_key('Iran’s foreign minister')} "
+    assert f" {_name_key('Iran')} " not in f" {_name_key('Iranian officials')} "

@@ -32,7 +32,8 @@ RULES_ABSTAIN_BELOW = 0.45  # support under which the type rules alone abstain (
 RISING = frozenset({
     "sentence_support", "sentence_support_share", "passage_score_share", "sentence_rank", "proximity",
     "window_coverage", "articles_holding", "support_holding", "label_fits", "focus_adjacent", "holds_title", "rule_support",
-    "kind_similarity", "kind_similarity_gap", "kind_label_fit", "kind_label_gap",
+    "names_in_passage", "names_in_article",
+    "kind_similarity", "kind_similarity_gap", "kind_best_gap", "kind_label_fit", "kind_label_gap",
 })
 FALLING = frozenset({"repeats_question", "question_word_share", "generic", "demonym_describes",
                      "passage_tier_undated", "in_time_phrase"})
@@ -60,9 +61,10 @@ def feature_matrix(rows: Sequence[Mapping[str, float]], features: Sequence[str])
 class Ranker:
     features: tuple[str, ...]  # the model's columns, in order
     boosters: tuple  # lightgbm.Booster each, fitted alike but for the random seed; their mean scores
-    scale: float  # probability that the best candidate is right = sigmoid(scale * score + shift)
-    shift: float
+    scale: float  # probability that the best candidate is right =
+    shift: float  #   sigmoid(scale * score + covered * coverage + shift)
     abstain_below: float  # that probability under which Byline abstains, chosen on the training data
+    covered: float = 0.0  # the weight of the question's coverage (coverage()); 0 in files without it
 
     def scores(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """Each candidate's score (higher ranks first)."""
@@ -71,13 +73,25 @@ class Ranker:
         matrix = feature_matrix(rows, self.features)
         return np.mean([b.predict(matrix, num_threads=1) for b in self.boosters], axis=0)
 
-    def probability(self, score: float) -> float:
-        return calibrated(score, self.scale, self.shift)
+    def probability(self, score: float, coverage: float = 1.0) -> float:
+        return calibrated(score, self.scale, self.shift, self.covered, coverage)
 
 
-def calibrated(score: float, scale: float, shift: float) -> float:
-    """The probability that a best candidate of this score is right."""
-    return 1.0 / (1.0 + math.exp(-(scale * score + shift)))
+def calibrated(score: float, scale: float, shift: float, covered: float = 0.0, coverage: float = 1.0) -> float:
+    """The probability that a best candidate of this score is right, for a question whose names
+    the archive covers this much."""
+    return 1.0 / (1.0 + math.exp(-(scale * score + covered * coverage + shift)))
+
+
+def coverage(rows: Sequence[Mapping[str, float]]) -> float:
+    """How much of what the question names the best-covering candidate's article writes (the
+    feature names_in_article; 1 where the question names nothing). The trees rank candidates
+    within a question, so what holds for all of them alike, such as an archive that never names
+    the question's subject ("the capital of Australia" over articles on Iraq), is weighed in the
+    calibration: on the training quarters a question whose names no candidate's article writes
+    had an answer among its candidates a quarter as often as one whose names all were written."""
+    held = [row["names_in_article"] for row in rows if not math.isnan(row.get("names_in_article", math.nan))]
+    return max(held, default=1.0)
 
 
 def ranker_from_json(data: Mapping) -> Ranker:
@@ -88,7 +102,8 @@ def ranker_from_json(data: Mapping) -> Ranker:
     if any(b.feature_name() != [f.replace(" ", "_") for f in data["features"]] for b in boosters):
         raise ValueError("reader.json: the trees' features are not the features it lists")
     return Ranker(tuple(data["features"]), boosters, float(data["calibration"]["scale"]),
-                  float(data["calibration"]["shift"]), float(data["abstain_below"]))
+                  float(data["calibration"]["shift"]), float(data["abstain_below"]),
+                  float(data["calibration"].get("coverage", 0.0)))
 
 
 @lru_cache(maxsize=4)
