@@ -46,6 +46,7 @@ def _date(value: Optional[str], name: str) -> Optional[date]:
 @app.command()
 def ingest(paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl) or folders.")]):
     """Add articles; unchanged ones are skipped, changed ones replaced."""
+    from qa.errors import EmbeddingUnavailable
     from qa.ingest.readers import ArticleError
 
     archive = _archive()
@@ -53,7 +54,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .ht
         terminal = sys.stderr.isatty()  # a bar there; elsewhere (a log, CI) a line every tenth of the way
         report = archive.ingest_paths(list(paths), progress=terminal,
                                       log=None if terminal else lambda line: typer.echo(line, err=True))
-    except ArticleError as exc:
+    except (ArticleError, EmbeddingUnavailable) as exc:
         fail(str(exc))
     for line in report.failed:
         typer.echo(f"byline: skipped {line}", err=True)

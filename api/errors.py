@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
-from qa.errors import BylineError, GeneratorUnavailable
+from qa.errors import BylineError, EmbeddingUnavailable, GeneratorUnavailable
 
 log = logging.getLogger("byline")
 
@@ -83,6 +83,10 @@ async def generator_unavailable(request: Request, exc: GeneratorUnavailable) -> 
     return error_response(request, 503, f"the answer generator is unavailable: {exc}")
 
 
+async def embedding_unavailable(request: Request, exc: EmbeddingUnavailable) -> JSONResponse:
+    return error_response(request, 503, f"articles can't be embedded here: {exc}")
+
+
 async def byline_error(request: Request, exc: BylineError) -> JSONResponse:
     """Any other error of Byline's own family: something the caller can act on, said in one line."""
     return error_response(request, 422, str(exc))
@@ -110,6 +114,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(OpenAIError, openai_error)
     app.add_exception_handler(GeneratorUnavailable, generator_unavailable)
+    app.add_exception_handler(EmbeddingUnavailable, embedding_unavailable)
     app.add_exception_handler(BylineError, byline_error)
     app.add_exception_handler(UnicodeEncodeError, invalid_unicode)
     app.add_exception_handler(Exception, unexpected)

@@ -11,8 +11,8 @@ exactly, 1 where it is close to one (token F1 >= 0.6 after SQuAD normalisation: 
 "Jon Stewart"), 0 otherwise. LightGBM's lambdarank learns to put the best grade first, under the
 monotone constraints of ranker.py.
 
-The confidence and the abstention threshold are chosen on scores the trees never saw: each
-training week (and a ninth of the seeds) is ranked by trees fitted on the others; a logistic
+The confidence is fitted on scores the trees never saw: each training week (and a ninth of the
+seeds) is ranked by trees fitted on the others; a logistic
 fit of "the best candidate is right" on its score and on how much of what the question names
 the candidates' articles write (ranker.coverage) is the calibration, and the threshold is the
 probability in the middle of the best run of right outcomes on the seed questions (an exact
@@ -149,7 +149,8 @@ def calibrate(tops: list[Top]) -> tuple[float, float, float]:
     falling, it is left out and the score alone calibrates."""
     from sklearn.linear_model import LogisticRegression
 
-    seen = [(s, right, c) for s, right, c in tops if math.isfinite(s)]
+    # A question no candidate's article covers is never answered (reader.read()): not fitted on.
+    seen = [(s, right, c) for s, right, c in tops if math.isfinite(s) and c > 0]
     labels = [int(r) for _, r, _ in seen]
     fit = LogisticRegression(C=100.0).fit([[s, c] for s, _, c in seen], labels)
     if fit.coef_[0][1] > 0:

@@ -16,3 +16,7 @@ class GeneratorUnavailable(BylineError, RuntimeError):
 
 class ModelError(BylineError, RuntimeError):
     """A local model that can't be assembled (missing parts, a sha256 that doesn't match)."""
+
+
+class EmbeddingUnavailable(BylineError, RuntimeError):
+    """Passages can't be encoded here at the configured precision (bf16 too far from fp32)."""

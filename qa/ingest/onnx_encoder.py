@@ -131,13 +131,16 @@ def load_onnx_encoder(load_model: Callable[[], Any], name: str, weights_folder: 
         cache_dir.mkdir(parents=True, exist_ok=True)
         with _exclusive(cache_dir / f"{path.name}.lock"):  # servers starting together export it once
             reference = Reference(load_model, _record_path(path))
+            # Made before the export is loaded: a tokenizer that can't be read turns ONNX Runtime
+            # off; it is no reason to throw a good export away (_made makes a failing file again).
+            tokenize = Tokenizing(weights_folder, reference)
             if not int8:
-                return _made(path, lambda: _export(reference.model(), path), lambda p: _checked(reference, p, weights_folder))
+                return _made(path, lambda: _export(reference.model(), path), lambda p: _checked(reference, p, tokenize))
             if not path.is_file():  # quantised from the fp32 export
                 _export(reference.model(), path)
             quantised = path.with_name(f"{path.stem}-int8.onnx")
             return _made(quantised, lambda: _quantise(path, quantised),
-                         lambda p: _checked(reference, p, weights_folder, int8=True))
+                         lambda p: _checked(reference, p, tokenize, int8=True))
     except Exception as exc:  # noqa: BLE001 - any failure leaves sentence-transformers to encode
         log.warning("ONNX Runtime is off%s: %s", " for int8" if int8 else ", sentence-transformers encodes everything", exc)
         return None
@@ -157,9 +160,10 @@ class Reference:
         self._max_length = 0
         try:
             data = json.loads(record.read_text())
-            if data["versions"] == versions() and data["probes"] == list(PROBES):
-                self._vectors = np.asarray(data["vectors"], dtype=np.float32)
-                self._max_length = int(data["max_seq_length"])
+            vectors = np.asarray(data["vectors"], dtype=np.float32)
+            if data["versions"] == versions() and data["probes"] == list(PROBES) \
+                    and vectors.ndim == 2 and len(vectors) == len(PROBES):
+                self._vectors, self._max_length = vectors, int(data["max_seq_length"])
                 self.from_record = True
         except (OSError, ValueError, KeyError, TypeError):
             pass  # none yet, or unreadable: the model decides
@@ -219,7 +223,21 @@ def _exclusive(lock: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _checked(reference: Reference, path: Path, weights_folder: Path, int8: bool = False) -> OnnxEncoder:
+class Tokenizing:
+    """The tokenizer for the length the reference gives, made again only if that length changes
+    (a record found wrong, and the model's own length read instead)."""
+
+    def __init__(self, weights_folder: Path, reference: Reference):
+        self.weights_folder, self.reference = weights_folder, reference
+        self._made = (reference.max_length(), fast_tokenizer(weights_folder, reference.max_length()))
+
+    def tokenizer(self):
+        if self._made[0] != self.reference.max_length():
+            self._made = (self.reference.max_length(), fast_tokenizer(self.weights_folder, self.reference.max_length()))
+        return self._made[1]
+
+
+def _checked(reference: Reference, path: Path, tokenize: Tokenizing, int8: bool = False) -> OnnxEncoder:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -227,13 +245,13 @@ def _checked(reference: Reference, path: Path, weights_folder: Path, int8: bool 
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     try:
-        encoder = OnnxEncoder(fast_tokenizer(weights_folder, reference.max_length()), session)
+        encoder = OnnxEncoder(tokenize.tokenizer(), session)
         _compare(encoder, reference.vectors(), int8)
     except ValueError:
         if not reference.from_record:
             raise
         reference.forget()  # the record may be what is wrong: the model itself decides
-        encoder = OnnxEncoder(fast_tokenizer(weights_folder, reference.max_length()), session)
+        encoder = OnnxEncoder(tokenize.tokenizer(), session)
         _compare(encoder, reference.vectors(), int8)
     reference.save()
     return encoder
@@ -293,11 +311,16 @@ def _mean_pooled(model) -> bool:
     return model[1].get_config_dict().get("pooling_mode") == "mean"
 
 
+# Besides the weights, the files that decide a text's vectors: the model's and the pooling's
+# configuration, the modules, and sentence-transformers' length limit and casing.
+DECIDING_FILES = {"config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json"}
+
+
 def _weights_digest(folder: Path) -> str:
     """A digest of the model's files that decide its vectors: a model changed in place is exported again."""
     digest = hashlib.sha256()
     for file in sorted(folder.rglob("*")):
-        if file.is_file() and (file.suffix in (".safetensors", ".bin") or file.name == "config.json"):
+        if file.is_file() and (file.suffix in (".safetensors", ".bin") or file.name in DECIDING_FILES):
             digest.update(str(file.relative_to(folder)).encode())
             with file.open("rb") as f:
                 for block in iter(lambda: f.read(1 << 20), b""):

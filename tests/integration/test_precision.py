@@ -78,3 +78,21 @@ def test_an_unknown_precision_is_a_clear_error():
         Embedder(precision="fp16")
     with pytest.raises(ValueError, match="4-bit already"):
         Embedder("multilingual-e5-small", precision="int8")
+
+
+def test_a_bf16_twin_that_fails_its_check_is_said_once_and_not_made_again(settings, monkeypatch):
+    from qa.errors import EmbeddingUnavailable
+
+    own = Embedder(onnx_dir=settings.onnx_dir(), precision="bf16")
+    made = []
+
+    def failing(twin):
+        made.append(twin)
+        raise ValueError("bf16 embeddings are at a cosine of 0.9 to fp32's on this machine")
+
+    monkeypatch.setattr(own, "_check_bf16", failing)
+    own.warm()  # logged, not raised: the server is up and answers questions
+    for _ in range(2):
+        with pytest.raises(EmbeddingUnavailable, match="cosine of 0.9"):
+            own.encode_passages(["A passage to store."])
+    assert len(made) == 1

@@ -263,11 +263,13 @@ def test_coverage_that_would_lower_the_probability_is_left_out_of_the_calibratio
     from eval.train_reader import calibrate
 
     # Right answers where the archive covers least: a falling weight, dropped.
-    tops = [(s, right, 1.0 - right) for s, right in [(0.1, 0), (0.2, 0), (0.8, 1), (0.9, 1), (0.5, 0), (0.6, 1)]]
+    tops = [(s, right, 1.0 - right / 2) for s, right in [(0.1, 0), (0.2, 0), (0.8, 1), (0.9, 1), (0.5, 0), (0.6, 1)]]
     scale, _, covered = calibrate(tops)
     assert scale > 0 and covered == 0.0
-    rising = [(s, right, float(right)) for s, right, _ in tops]
+    rising = [(s, right, 0.5 + right / 2) for s, right, _ in tops]
     assert calibrate(rising)[2] > 0
+    # A question no article covers is never answered, so never fitted on.
+    assert calibrate(rising + [(5.0, False, 0.0), (4.0, False, 0.0)]) == calibrate(rising)
 
 
 def test_a_name_is_compared_without_its_abbreviation_dots_or_article():

@@ -88,8 +88,9 @@ def coverage(rows: Sequence[Mapping[str, float]]) -> float:
     feature names_in_article; 1 where the question names nothing). The trees rank candidates
     within a question, so what holds for all of them alike, such as an archive that never names
     the question's subject ("the capital of Australia" over articles on Iraq), is weighed in the
-    calibration: on the training quarters a question whose names no candidate's article writes
-    had an answer among its candidates a quarter as often as one whose names all were written."""
+    calibration (and a question whose names no candidate's article writes abstains, reader.read():
+    on the training quarters 7 of 221 such questions had a gold answer among their candidates,
+    against 291 of 986 whose names some article writes in full)."""
     held = [row["names_in_article"] for row in rows if not math.isnan(row.get("names_in_article", math.nan))]
     return max(held, default=1.0)
 

@@ -17,6 +17,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from qa.ask.extractive import extract
 from qa.ask.extractive.chunks import noun_phrases
@@ -206,6 +207,7 @@ def describe(info: QuestionInfo, found: list[Candidate], weights: Weights, refer
         f["list_question_several"] = float(info.is_list and several)
 
 
+@lru_cache(maxsize=512)  # an article's text is folded once, not once per question that reads it
 def _name_key(text: str) -> str:
     """A name as compared: folded, with the dots of an abbreviation dropped ("U.S." is "US")."""
     return fold(re.sub(r"(?<=\b\w)\.", "", text))
@@ -288,8 +290,10 @@ def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, refere
         # No article read writes a name the question asks about ("the capital of Australia" over
         # articles on Iraq): nothing read is about its subject, whatever the score. On the training
         # quarters such questions' best candidate, ranked by the shipped trees, was right 4 times in 221.
-        found = narrowed(info, as_extracted(best, rule)) if covered > 0 else None
-        return Read(found, ranker.probability(best.score, covered), ranker.abstain_below, ranked)
+        if covered == 0:
+            return Read(None, 0.0, ranker.abstain_below, ranked)
+        return Read(narrowed(info, as_extracted(best, rule)), ranker.probability(best.score, covered),
+                    ranker.abstain_below, ranked)
     confidence = min(max(rule.score, 0.0), 1.0) if rule else 0.0
     return Read(narrowed(info, rule), confidence, ranker.abstain_below if ranker else RULES_ABSTAIN_BELOW, ranked)
 
