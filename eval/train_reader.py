@@ -171,7 +171,7 @@ def best_threshold(asked: list[Asked], tops: list[tuple[float, bool]], judged_by
     # question's probability and the middle chosen below it (0.0246 counted as abstained at the
     # cut 0.025, and then answered at the threshold 0.024).
     cuts = sorted({0.0} | {p for (p, _), _ in mine if p >= 0})
-    scores = [sum((right if p >= t else not a.in_archive) for (p, right), a in mine) / len(mine) for t in cuts]
+    scores = [right_at(asked, tops, t, judged_by) for t in cuts]
     top = max(scores)
     first = scores.index(top)
     last = first

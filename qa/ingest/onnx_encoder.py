@@ -133,14 +133,18 @@ def load_onnx_encoder(load_model: Callable[[], Any], name: str, weights_folder: 
             reference = Reference(load_model, _record_path(path))
             # Made before the export is loaded: a tokenizer that can't be read turns ONNX Runtime
             # off; it is no reason to throw a good export away (_made makes a failing file again).
-            tokenize = Tokenizing(weights_folder, reference)
+            tokenizer = fast_tokenizer(weights_folder, reference.max_length())
+
+            def check(file: Path, as_int8: bool = False) -> OnnxEncoder:
+                return _checked(reference, file, tokenizer, weights_folder, as_int8)
+
             if not int8:
-                return _made(path, lambda: _export(reference.model(), path), lambda p: _checked(reference, p, tokenize))
+                return _made(path, lambda: _export(reference.model(), path), check)
             if not path.is_file():  # quantised from the fp32 export
                 _export(reference.model(), path)
             quantised = path.with_name(f"{path.stem}-int8.onnx")
             return _made(quantised, lambda: _quantise(path, quantised),
-                         lambda p: _checked(reference, p, tokenize, int8=True))
+                         lambda p: check(p, as_int8=True))
     except Exception as exc:  # noqa: BLE001 - any failure leaves sentence-transformers to encode
         log.warning("ONNX Runtime is off%s: %s", " for int8" if int8 else ", sentence-transformers encodes everything", exc)
         return None
@@ -223,21 +227,7 @@ def _exclusive(lock: Path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-class Tokenizing:
-    """The tokenizer for the length the reference gives, made again only if that length changes
-    (a record found wrong, and the model's own length read instead)."""
-
-    def __init__(self, weights_folder: Path, reference: Reference):
-        self.weights_folder, self.reference = weights_folder, reference
-        self._made = (reference.max_length(), fast_tokenizer(weights_folder, reference.max_length()))
-
-    def tokenizer(self):
-        if self._made[0] != self.reference.max_length():
-            self._made = (self.reference.max_length(), fast_tokenizer(self.weights_folder, self.reference.max_length()))
-        return self._made[1]
-
-
-def _checked(reference: Reference, path: Path, tokenize: Tokenizing, int8: bool = False) -> OnnxEncoder:
+def _checked(reference: Reference, path: Path, tokenizer, weights_folder: Path, int8: bool = False) -> OnnxEncoder:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -245,13 +235,13 @@ def _checked(reference: Reference, path: Path, tokenize: Tokenizing, int8: bool 
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     try:
-        encoder = OnnxEncoder(tokenize.tokenizer(), session)
+        encoder = OnnxEncoder(tokenizer, session)
         _compare(encoder, reference.vectors(), int8)
     except ValueError:
         if not reference.from_record:
             raise
-        reference.forget()  # the record may be what is wrong: the model itself decides
-        encoder = OnnxEncoder(tokenize.tokenizer(), session)
+        reference.forget()  # the record may be what is wrong: the model itself decides (and its length)
+        encoder = OnnxEncoder(fast_tokenizer(weights_folder, reference.max_length()), session)
         _compare(encoder, reference.vectors(), int8)
     reference.save()
     return encoder
