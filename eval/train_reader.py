@@ -34,7 +34,8 @@ import numpy as np
 from eval.metrics import exact, f1
 from eval.runner import Item, corpus_archive, default_questions, load_corpus, load_questions
 from qa.archive import Archive
-from qa.ask.extractive.ranker import MODEL_FILE, calibrated, coverage, feature_matrix, load_ranker, monotone
+from qa.ask.extractive.ranker import (MODEL_FILE, answerable, calibrated, coverage, feature_matrix, load_ranker,
+                                      monotone)
 from qa.reading import Trace
 from qa.settings import Settings
 
@@ -150,7 +151,7 @@ def calibrate(tops: list[Top]) -> tuple[float, float, float]:
     from sklearn.linear_model import LogisticRegression
 
     # A question no candidate's article covers is never answered (reader.read()): not fitted on.
-    seen = [(s, right, c) for s, right, c in tops if math.isfinite(s) and c > 0]
+    seen = [(s, right, c) for s, right, c in tops if math.isfinite(s) and answerable(c)]
     labels = [int(r) for _, r, _ in seen]
     fit = LogisticRegression(C=100.0).fit([[s, c] for s, _, c in seen], labels)
     if fit.coef_[0][1] > 0:
@@ -190,7 +191,7 @@ def probabilities(tops: list[Top], scale: float, shift: float, covered: float) -
     """Each question's best probability, as the reader gives it, and whether that answer is right.
     A question without candidates, or one no candidate's article covers (reader.read()), always
     abstains: -1 is under every threshold."""
-    return [(calibrated(s, scale, shift, covered, c) if math.isfinite(s) and c > 0 else -1.0, right)
+    return [(calibrated(s, scale, shift, covered, c) if math.isfinite(s) and answerable(c) else -1.0, right)
             for s, right, c in tops]
 
 

@@ -95,6 +95,12 @@ def coverage(rows: Sequence[Mapping[str, float]]) -> float:
     return max(held, default=1.0)
 
 
+def answerable(coverage: float) -> bool:
+    """Whether a question this covered is answered at all: one whose names no candidate's article
+    writes abstains (reader.read()), and training counts it so (train_reader)."""
+    return coverage > 0
+
+
 def ranker_from_json(data: Mapping) -> Ranker:
     import lightgbm
 

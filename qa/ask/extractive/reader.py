@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from qa.ask.extractive import extract
 from qa.ask.extractive.chunks import noun_phrases
-from qa.ask.extractive.ranker import RULES_ABSTAIN_BELOW, Ranker, coverage, load_ranker
+from qa.ask.extractive.ranker import RULES_ABSTAIN_BELOW, Ranker, answerable, coverage, load_ranker
 from qa.ask.extractive.typefit import PhraseVectors, asked_kind, similarities
 from qa.ask.extractive.scoring import Weights, mentions_question, proximity, question_hits
 from qa.reading import Extracted, Sentence
@@ -290,7 +290,7 @@ def read(info: QuestionInfo, sentences: list[Sentence], weights: Weights, refere
         # No article read writes a name the question asks about ("the capital of Australia" over
         # articles on Iraq): nothing read is about its subject, whatever the score. On the training
         # quarters such questions' best candidate, ranked by the shipped trees, was right 4 times in 221.
-        if covered == 0:
+        if not answerable(covered):
             return Read(None, 0.0, ranker.abstain_below, ranked)
         return Read(narrowed(info, as_extracted(best, rule)), ranker.probability(best.score, covered),
                     ranker.abstain_below, ranked)
